@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
+import { importBdnb, summaryLine } from '../ingest/import-dir.js';
+import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
+import { synthesize } from '../synth/synthesize.js';
+import { DB_OPTIONS, USAGE, parse } from './main.js';
+import { Progress } from './progress.js';
+import { SERVE_OPTIONS, parsePort, serve } from './serve-command.js';
+
+/** ≈ 5,000 buildings of a synthetic Allier. */
+const DEMO_SCALE = 0.0125;
+
+export async function runDemo(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    ...DB_OPTIONS,
+    ...SERVE_OPTIONS,
+    scale: { type: 'string' },
+    dept: { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const scale = values.scale ? Number(values.scale) : DEMO_SCALE;
+  if (!(scale > 0 && scale <= 2))
+    throw new Error(`--scale must be a number in (0, 2], got "${values.scale}"`);
+  const dept = values.dept ?? '03';
+  const port = parsePort(values.port);
+  const out = join('.batid', `demo-${dept}-${scale}`);
+  if (!existsSync(join(out, 'batiment_groupe.csv'))) {
+    process.stdout.write(`writing a synthetic département ${dept} (scale ${scale}) to ${out}…\n`);
+    await synthesize({ dept, scale, seed: 1, out });
+  }
+  const store = await openStore(
+    storeOptionsFromEnv({ databaseUrl: values['database-url'], dbDir: values.db }),
+  );
+  try {
+    const progress = new Progress();
+    const imported = await store.query(
+      `SELECT 1 FROM batid.import_run WHERE source LIKE $1 AND status = 'done' LIMIT 1`,
+      [`%${out.replace(/\\/g, '/')}`],
+    );
+    if (!imported.length) {
+      process.stdout.write(`importing ${out}…\n`);
+      await importBdnb(store, BDNB_TABLES, {
+        paths: [out],
+        millesime: 'synthetic',
+        onProgress: (l, d, t) => progress.update(l, d, t),
+        onFileDone: (r) => {
+          progress.done();
+          process.stdout.write(`${summaryLine(r)}\n`);
+        },
+      });
+    } else process.stdout.write(`${out} already imported in ${store.location}\n`);
+    await serve(store, values.host ?? '127.0.0.1', port);
+  } finally {
+    await store.close();
+  }
+  return 0;
+}

@@ -1,0 +1,58 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export const USAGE = `batid — one stable identifier per French building
+
+Usage: batid <command> [options]
+
+Commands:
+  synth    --dept 03 --scale 0.05 --seed 1 --out DIR   write a synthetic BDNB département export
+  import   DIR|FILE… [--millesime 2024-10] [--rejects FILE] [--dept 03] [--table NAME=FILE]
+           import a BDNB département CSV export
+  serve    [--port 8080] [--host 127.0.0.1]            serve the HTTP API
+  demo     [--scale 0.012] [--port 8080]               synth + import + serve (what npm start runs)
+
+Database (every command): embedded PGlite in ./.batid/db by default (--db DIR or BATID_DB=DIR);
+a PostgreSQL+PostGIS server with --database-url or DATABASE_URL=postgres://…
+`;
+
+export const DB_OPTIONS = {
+  db: { type: 'string' },
+  'database-url': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n\n${USAGE}`, { cause: err });
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    // each command loads only what it needs
+    case 'import':
+      return (await import('./import-command.js')).runImport(rest);
+    case 'synth':
+      return (await import('./synth-command.js')).runSynth(rest);
+    case 'serve':
+      return (await import('./serve-command.js')).runServe(rest);
+    case 'demo':
+      return (await import('./demo-command.js')).runDemo(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`batid: unknown command "${cmd}"\n\n${USAGE}`);
+      return 2;
+  }
+}

@@ -1,0 +1,40 @@
+import proj4 from 'proj4';
+import { bbox, eachPath, type Geom } from './wkt.js';
+
+/** Lambert-93 (RGF93 / Lambert-93), the storage CRS. */
+export const EPSG_2154 =
+  '+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +units=m +no_defs +type=crs';
+proj4.defs('EPSG:2154', EPSG_2154);
+const toL93 = proj4('EPSG:4326', 'EPSG:2154');
+const toWgs = proj4('EPSG:2154', 'EPSG:4326');
+
+/** Metropolitan France and Corsica in Lambert-93, with a generous margin (m). */
+const L93_BOUNDS = [-400_000, 5_900_000, 1_600_000, 7_300_000] as const;
+
+export type Crs = 2154 | 4326;
+
+/** Which CRS coordinates are in, from their ranges: lon/lat degrees or Lambert-93 metres. */
+export function detectCrs(g: Geom): Crs | null {
+  const [minX, minY, maxX, maxY] = bbox(g);
+  if (minX >= -180 && maxX <= 180 && minY >= -90 && maxY <= 90) return 4326;
+  if (minX >= L93_BOUNDS[0] && maxX <= L93_BOUNDS[2] && minY >= L93_BOUNDS[1] && maxY <= L93_BOUNDS[3])
+    return 2154;
+  return null;
+}
+
+/** Reprojects lon/lat (EPSG:4326) to Lambert-93 in place, rounded to the millimetre. */
+export function wgs84ToLambert93(g: Geom): Geom {
+  eachPath(g, (p) => {
+    for (let i = 0; i < p.length; i += 2) {
+      const [x, y] = toL93.forward([p[i]!, p[i + 1]!]);
+      p[i] = Math.round(x! * 1000) / 1000;
+      p[i + 1] = Math.round(y! * 1000) / 1000;
+    }
+  });
+  return g;
+}
+
+export function lambert93ToWgs84(x: number, y: number): [number, number] {
+  const [lon, lat] = toWgs.forward([x, y]);
+  return [lon!, lat!];
+}

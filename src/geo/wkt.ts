@@ -1,0 +1,243 @@
+/**
+ * WKT reader and writer for the geometries the BDNB and BAN files carry, in pure TypeScript:
+ * values in, values out. Coordinates are kept as flat [x0, y0, x1, y1, …] arrays; Z and M are
+ * read and dropped (storage is 2D).
+ */
+export type GeomKind = 'POINT' | 'LINESTRING' | 'POLYGON' | 'MULTIPOINT' | 'MULTILINESTRING' | 'MULTIPOLYGON';
+
+export interface Geom {
+  kind: GeomKind;
+  /** POINT/MULTIPOINT/LINESTRING: parts[i][0] is one path; POLYGON: parts[0] = rings; MULTI*: one entry a member. */
+  parts: number[][][];
+  srid?: number;
+}
+
+export type WktResult = { ok: true; geom: Geom | null } | { ok: false; error: string };
+
+const DEPTH: Record<GeomKind, number> = {
+  POINT: 1,
+  LINESTRING: 1,
+  MULTIPOINT: 2,
+  POLYGON: 2,
+  MULTILINESTRING: 2,
+  MULTIPOLYGON: 3,
+};
+
+class Reader {
+  i = 0;
+  constructor(readonly s: string) {}
+  ws(): void {
+    const s = this.s;
+    while (this.i < s.length) {
+      const c = s.charCodeAt(this.i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) this.i++;
+      else break;
+    }
+  }
+  peek(): string {
+    this.ws();
+    return this.s[this.i] ?? '';
+  }
+  expect(ch: string): void {
+    if (this.peek() !== ch)
+      throw new Error(`expected "${ch}" at character ${this.i + 1}, got ${this.describe()}`);
+    this.i++;
+  }
+  describe(): string {
+    return this.i >= this.s.length ? 'end of text' : `"${this.s.slice(this.i, this.i + 12)}"`;
+  }
+  word(): string {
+    this.ws();
+    const start = this.i;
+    while (this.i < this.s.length && /[A-Za-z]/.test(this.s[this.i]!)) this.i++;
+    return this.s.slice(start, this.i).toUpperCase();
+  }
+  number(): number {
+    this.ws();
+    const s = this.s;
+    const start = this.i;
+    while (this.i < s.length) {
+      const c = s.charCodeAt(this.i);
+      // digits . - + e E
+      if ((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69) this.i++;
+      else break;
+    }
+    if (start === this.i)
+      throw new Error(`expected a number at character ${start + 1}, got ${this.describe()}`);
+    const v = Number(s.slice(start, this.i));
+    if (!Number.isFinite(v)) throw new Error(`"${s.slice(start, this.i)}" is not a number`);
+    return v;
+  }
+}
+
+function readPath(r: Reader, dims: number): number[] {
+  const out: number[] = [];
+  r.expect('(');
+  for (;;) {
+    // MULTIPOINT members may be written "(1 2)" or "1 2"
+    const paren = r.peek() === '(';
+    if (paren) r.i++;
+    out.push(r.number(), r.number());
+    for (let d = 2; d < dims; d++) r.number();
+    if (r.peek() !== ',' && r.peek() !== ')' && !paren) r.number(); // undeclared Z
+    if (paren) r.expect(')');
+    const c = r.peek();
+    if (c === ',') {
+      r.i++;
+      continue;
+    }
+    r.expect(')');
+    return out;
+  }
+}
+
+function readList<T>(r: Reader, item: () => T): T[] {
+  const out: T[] = [];
+  r.expect('(');
+  for (;;) {
+    out.push(item());
+    if (r.peek() === ',') {
+      r.i++;
+      continue;
+    }
+    r.expect(')');
+    return out;
+  }
+}
+
+function validatePath(kind: GeomKind, path: number[], ring: boolean): void {
+  const n = path.length / 2;
+  if (ring) {
+    if (n < 4) throw new Error(`${kind} ring has ${n} points, at least 4 are needed`);
+    if (path[0] !== path[path.length - 2] || path[1] !== path[path.length - 1]) {
+      throw new Error(`${kind} ring is not closed (first point differs from last)`);
+    }
+  } else if (kind.endsWith('LINESTRING') && n < 2) {
+    throw new Error(`${kind} has ${n} point, at least 2 are needed`);
+  }
+}
+
+/** Reads WKT or EWKT (`SRID=4326;…`). EMPTY gives `geom: null`. Never throws. */
+export function parseWkt(text: string): WktResult {
+  try {
+    let s = text.trim();
+    let srid: number | undefined;
+    const m = /^SRID=(\d+);/i.exec(s);
+    if (m) {
+      srid = Number(m[1]);
+      s = s.slice(m[0].length);
+    }
+    const r = new Reader(s);
+    const kind = r.word() as GeomKind;
+    if (!(kind in DEPTH)) {
+      return { ok: false, error: `unknown geometry type "${s.slice(0, 20)}"` };
+    }
+    let dims = 2;
+    const mod = r.word();
+    if (mod === 'Z' || mod === 'M') dims = 3;
+    else if (mod === 'ZM') dims = 4;
+    else if (mod === 'EMPTY') return { ok: true, geom: null };
+    else if (mod !== '') return { ok: false, error: `unexpected "${mod}" after ${kind}` };
+    if (r.word() === 'EMPTY') return { ok: true, geom: null };
+    let parts: number[][][];
+    switch (kind) {
+      case 'POINT':
+      case 'LINESTRING':
+        parts = [[readPath(r, dims)]];
+        if (kind === 'POINT' && parts[0]![0]!.length !== 2)
+          throw new Error('POINT must have exactly one coordinate');
+        break;
+      case 'MULTIPOINT':
+        parts = [[readPath(r, dims)]];
+        break;
+      case 'POLYGON':
+        parts = [readList(r, () => readPath(r, dims))];
+        break;
+      case 'MULTILINESTRING':
+        parts = readList(r, () => [readPath(r, dims)]);
+        break;
+      case 'MULTIPOLYGON':
+        parts = readList(r, () => readList(r, () => readPath(r, dims)));
+        break;
+    }
+    r.ws();
+    if (r.i < s.length)
+      throw new Error(`unexpected text after the geometry at character ${r.i + 1}: ${r.describe()}`);
+    const ringed = kind === 'POLYGON' || kind === 'MULTIPOLYGON';
+    for (const part of parts) for (const path of part) validatePath(kind, path, ringed);
+    return { ok: true, geom: srid === undefined ? { kind, parts } : { kind, parts, srid } };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+function fmt(v: number): string {
+  // shortest round-trip text; integers stay integers
+  return String(v);
+}
+
+function pathText(p: number[]): string {
+  const out: string[] = new Array(p.length / 2);
+  for (let i = 0; i < p.length; i += 2) out[i / 2] = `${fmt(p[i]!)} ${fmt(p[i + 1]!)}`;
+  return `(${out.join(',')})`;
+}
+
+/** Writes the geometry as WKT; `asMulti` promotes POLYGON/LINESTRING/POINT to their MULTI kind. */
+export function toWkt(g: Geom, asMulti = false): string {
+  switch (g.kind) {
+    case 'POINT':
+      return asMulti ? `MULTIPOINT(${pathText(g.parts[0]![0]!)})` : `POINT${pathText(g.parts[0]![0]!)}`;
+    case 'LINESTRING':
+      return asMulti
+        ? `MULTILINESTRING(${pathText(g.parts[0]![0]!)})`
+        : `LINESTRING${pathText(g.parts[0]![0]!)}`;
+    case 'MULTIPOINT':
+      return `MULTIPOINT${pathText(g.parts[0]![0]!)}`;
+    case 'POLYGON': {
+      const body = `(${g.parts[0]!.map(pathText).join(',')})`;
+      return asMulti ? `MULTIPOLYGON(${body})` : `POLYGON${body}`;
+    }
+    case 'MULTILINESTRING':
+      return `MULTILINESTRING(${g.parts.map((p) => pathText(p[0]!)).join(',')})`;
+    case 'MULTIPOLYGON':
+      return `MULTIPOLYGON(${g.parts.map((poly) => `(${poly.map(pathText).join(',')})`).join(',')})`;
+  }
+}
+
+/** Calls `fn` on every flat coordinate array of the geometry. */
+export function eachPath(g: Geom, fn: (path: number[]) => void): void {
+  for (const part of g.parts) for (const path of part) fn(path);
+}
+
+/** Signed-area-free planar area of (multi)polygons, holes subtracted; 0 for other kinds. */
+export function planarArea(g: Geom): number {
+  if (g.kind !== 'POLYGON' && g.kind !== 'MULTIPOLYGON') return 0;
+  let total = 0;
+  for (const poly of g.parts) {
+    poly.forEach((ring, k) => {
+      let a = 0;
+      for (let i = 0; i + 3 < ring.length; i += 2) a += ring[i]! * ring[i + 3]! - ring[i + 2]! * ring[i + 1]!;
+      total += k === 0 ? Math.abs(a) / 2 : -Math.abs(a) / 2;
+    });
+  }
+  return total;
+}
+
+/** Bounding box [minX, minY, maxX, maxY]. */
+export function bbox(g: Geom): [number, number, number, number] {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  eachPath(g, (p) => {
+    for (let i = 0; i < p.length; i += 2) {
+      const x = p[i]!;
+      const y = p[i + 1]!;
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      if (y > maxY) maxY = y;
+    }
+  });
+  return [minX, minY, maxX, maxY];
+}

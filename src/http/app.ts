@@ -1,0 +1,33 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Store } from '../store/store.js';
+
+export interface AppOptions {
+  logger?: boolean;
+}
+
+/** The HTTP app: routes adapt HTTP to services, nothing else. */
+export async function buildApp(store: Store, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: opts.logger ?? false });
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) app.log.error(err);
+    void reply.status(status).send({
+      error: {
+        code: status >= 500 ? 'internal_error' : (err.code ?? 'bad_request'),
+        message: status >= 500 ? 'internal error' : err.message,
+      },
+    });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply
+      .status(404)
+      .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } });
+  });
+  app.get('/v1/health', async () => {
+    const rows = await store.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM bdnb.batiment_construction`,
+    );
+    return { status: 'ok', db: store.kind, buildings: rows[0]?.n ?? 0 };
+  });
+  return app;
+}

@@ -1,0 +1,86 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { TextDecoder } from 'node:util';
+import { CsvParser, detectSeparator, type CsvRecord } from './csv-parser.js';
+
+const CHUNK = 1 << 20;
+
+/**
+ * A CSV file read as a stream of record batches (memory stays flat whatever its size). The header
+ * is read on open; the encoding is UTF-8 unless the first megabyte is not valid UTF-8, then
+ * Windows-1252 (said in `encoding`).
+ */
+export class CsvFile {
+  header: string[] = [];
+  separator = ',';
+  encoding: 'utf-8' | 'windows-1252' = 'utf-8';
+  size = 0;
+  bytesRead = 0;
+  /** The header's own problem, if any (then no record follows). */
+  headerError: string | null = null;
+  private parser!: CsvParser;
+  private decoder!: TextDecoder;
+  private iter!: AsyncIterator<Buffer>;
+  private pending: CsvRecord[] = [];
+  private done = false;
+
+  private constructor(readonly path: string) {}
+
+  static async open(path: string, separator?: string): Promise<CsvFile> {
+    const f = new CsvFile(path);
+    f.size = (await stat(path)).size;
+    f.iter = createReadStream(path, { highWaterMark: CHUNK })[Symbol.asyncIterator]();
+    const first = await f.iter.next();
+    const bytes: Buffer = first.done ? Buffer.alloc(0) : first.value;
+    f.bytesRead = bytes.length;
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+    } catch {
+      f.encoding = 'windows-1252';
+    }
+    f.decoder = new TextDecoder(f.encoding, { ignoreBOM: false });
+    const text = f.decoder.decode(bytes, { stream: !first.done });
+    const nl = text.indexOf('\n');
+    f.separator = separator ?? detectSeparator(nl < 0 ? text : text.slice(0, nl));
+    f.parser = new CsvParser(f.separator);
+    f.parser.push(text, f.pending);
+    if (first.done) {
+      f.parser.end(f.pending);
+      f.done = true;
+    }
+    const head = f.pending.shift();
+    if (!head) f.headerError = 'the file is empty (no header line)';
+    else if (head.error !== undefined) f.headerError = `header line: ${head.error}`;
+    else f.header = head.fields;
+    f.parser.expectedFields = f.header.length || undefined;
+    return f;
+  }
+
+  /** Record batches, in file order, until the end of the file. */
+  async *batches(): AsyncGenerator<CsvRecord[]> {
+    if (this.headerError) return;
+    if (this.pending.length) {
+      yield this.pending;
+      this.pending = [];
+    }
+    while (!this.done) {
+      const next = await this.iter.next();
+      const out: CsvRecord[] = [];
+      if (next.done) {
+        this.parser.push(this.decoder.decode(), out);
+        this.parser.end(out);
+        this.done = true;
+      } else {
+        this.bytesRead += next.value.length;
+        this.parser.push(this.decoder.decode(next.value, { stream: true }), out);
+      }
+      if (out.length) yield out;
+    }
+  }
+
+  /** Stops reading (the file handle is released). */
+  async close(): Promise<void> {
+    if (!this.done) await this.iter.return?.();
+    this.done = true;
+  }
+}

@@ -1,0 +1,185 @@
+/** One CSV record, or a line that could not be read as one. `line` is 1-based, in the file. */
+export type CsvRecord =
+  | { line: number; fields: string[]; error?: undefined }
+  | { line: number; fields?: undefined; error: string; raw: string };
+
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+const MAX_RECORD_CHARS = 64 * 1024 * 1024;
+
+/** Picks `,`, `;` or tab: the one most frequent outside quotes in the header line. */
+export function detectSeparator(headerLine: string): string {
+  const counts = new Map<string, number>([
+    [',', 0],
+    [';', 0],
+    ['\t', 0],
+  ]);
+  let inQuotes = false;
+  for (const ch of headerLine) {
+    if (ch === '"') inQuotes = !inQuotes;
+    else if (!inQuotes && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = ',';
+  for (const [sep, n] of counts) if (n > counts.get(best)!) best = sep;
+  return best;
+}
+
+/**
+ * Streaming RFC 4180 parser: feed decoded text chunks, get whole records with their line number.
+ * Quoted fields may hold separators, doubled quotes and newlines. A quote inside an unquoted field
+ * is kept as text. When `expectedFields` is set and a record spanning several lines has the wrong
+ * number of fields (typically a stray quote), the first line is reported as an error and parsing
+ * restarts on the next line, so one bad quote never swallows the rows after it.
+ */
+export class CsvParser {
+  private buf = '';
+  private line = 1;
+  private readonly sep: number;
+  expectedFields: number | undefined;
+
+  constructor(separator = ',', expectedFields?: number) {
+    if (separator.length !== 1) throw new Error(`separator must be one character, got "${separator}"`);
+    this.sep = separator.charCodeAt(0);
+    this.expectedFields = expectedFields;
+  }
+
+  /** Parses what `chunk` completes; keeps an unfinished last record for the next call. */
+  push(chunk: string, out: CsvRecord[]): void {
+    this.buf = this.buf.length ? this.buf + chunk : chunk;
+    const consumed = this.scan(out, false);
+    this.buf = this.buf.slice(consumed);
+    if (this.buf.length > MAX_RECORD_CHARS)
+      this.dropFirstLine(out, 'record longer than 64 MB (unterminated quote?)');
+  }
+
+  private dropFirstLine(out: CsvRecord[], error: string): void {
+    const nl = this.buf.indexOf('\n');
+    const stop = nl < 0 ? this.buf.length : nl + 1;
+    out.push({ line: this.line, error, raw: this.buf.slice(0, Math.min(stop, 200)).replace(/\r?\n$/, '') });
+    this.buf = this.buf.slice(stop);
+    this.line += 1;
+    const consumed = this.scan(out, false);
+    this.buf = this.buf.slice(consumed);
+  }
+
+  /** Parses the rest at end of file. */
+  end(out: CsvRecord[]): void {
+    if (this.buf.length) this.scan(out, true);
+    this.buf = '';
+  }
+
+  private scan(out: CsvRecord[], eof: boolean): number {
+    const s = this.buf;
+    const n = s.length;
+    const sep = this.sep;
+    let pos = 0;
+    while (pos < n) {
+      const startPos = pos;
+      const startLine = this.line;
+      const fields: string[] = [];
+      let lines = 0;
+      let i = pos;
+      let complete = false;
+      let unterminated = false;
+      for (;;) {
+        // one field starting at i
+        if (i < n && s.charCodeAt(i) === QUOTE) {
+          let j = i + 1;
+          let value = '';
+          let closed = false;
+          while (j < n) {
+            const q = s.indexOf('"', j);
+            if (q < 0) break;
+            value += s.slice(j, q);
+            if (q + 1 < n && s.charCodeAt(q + 1) === QUOTE) {
+              value += '"';
+              j = q + 2;
+              continue;
+            }
+            if (q + 1 >= n && !eof) break; // cannot tell yet whether a quote follows
+            j = q + 1;
+            closed = true;
+            break;
+          }
+          if (!closed) {
+            if (!eof) break;
+            unterminated = true;
+            break;
+          }
+          for (let k = i + 1; k < j; k++) if (s.charCodeAt(k) === LF) lines++;
+          // text after the closing quote up to the separator is kept verbatim
+          let k = j;
+          while (k < n) {
+            const c = s.charCodeAt(k);
+            if (c === sep || c === LF || c === CR) break;
+            k++;
+          }
+          if (k > j) value += s.slice(j, k);
+          fields.push(value);
+          i = k;
+        } else {
+          let k = i;
+          while (k < n) {
+            const c = s.charCodeAt(k);
+            if (c === sep || c === LF || c === CR) break;
+            k++;
+          }
+          if (k >= n && !eof) break;
+          fields.push(s.slice(i, k));
+          i = k;
+        }
+        if (i >= n) {
+          if (!eof) break;
+          complete = true;
+          break;
+        }
+        const c = s.charCodeAt(i);
+        if (c === sep) {
+          i++;
+          if (i >= n && eof) {
+            fields.push('');
+            complete = true;
+            break;
+          }
+          continue;
+        }
+        // end of record
+        if (c === CR) {
+          if (i + 1 >= n && !eof) break;
+          i += i + 1 < n && s.charCodeAt(i + 1) === LF ? 2 : 1;
+        } else i += 1;
+        lines++;
+        complete = true;
+        break;
+      }
+      if (!complete && !unterminated) return startPos; // wait for more text
+      const multiLine = unterminated || lines > 1;
+      if (
+        multiLine &&
+        (unterminated || (this.expectedFields !== undefined && fields.length !== this.expectedFields))
+      ) {
+        // report the first physical line, resume right after it
+        const nl = s.indexOf('\n', startPos);
+        const stop = nl < 0 ? n : nl + 1;
+        const raw = s.slice(startPos, stop).replace(/\r?\n$/, '');
+        out.push({
+          line: startLine,
+          error: unterminated
+            ? 'unterminated quoted field'
+            : 'unbalanced quote (record runs over several lines)',
+          raw,
+        });
+        this.line = startLine + (nl < 0 ? 0 : 1);
+        pos = stop;
+        continue;
+      }
+      this.line = startLine + lines;
+      pos = i;
+      // a blank line is no record
+      if (fields.length === 1 && fields[0] === '' && s.charCodeAt(startPos) !== QUOTE) continue;
+      out.push({ line: startLine, fields });
+    }
+    return pos;
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The département of a row: its own code, else the one its commune, IRIS, parcel or BAN key
+ * starts with. Corsica is 2A/2B, overseas départements have three digits (971…976).
+ */
+export function deptOfCommune(code: string): string | null {
+  const c = code.trim().toUpperCase();
+  if (!/^(\d{5}|2[AB]\d{3})/.test(c)) return null;
+  return c.startsWith('97') ? c.slice(0, 3) : c.slice(0, 2);
+}
+
+export function normaliseDept(code: string): string | null {
+  const c = code.trim().toUpperCase();
+  if (/^(0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])$/.test(c)) return c;
+  if (/^[1-9]$/.test(c)) return `0${c}`;
+  return null;
+}
+
+/** Columns from which a département can be read, in order of trust. */
+export const DEPT_SOURCES = ['code_commune_insee', 'code_iris', 'parcelle_id', 'cle_interop_adr'] as const;

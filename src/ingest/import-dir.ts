@@ -1,0 +1,205 @@
+import { access, readdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { Store } from '../store/store.js';
+import type { TableDef } from './catalog/types.js';
+import { CsvFile } from './csv/csv-file.js';
+import { dropLeftovers, loadTableFile, type TableFileResult } from './load-table-file.js';
+import { RejectWriter } from './rejects.js';
+import { RowMapper } from './row-mapper.js';
+import { tableFromFileName, tableFromHeader } from './table-detect.js';
+import { normaliseDept } from './dept.js';
+
+export interface ImportOptions {
+  /** A directory of CSV files, or CSV files. */
+  paths: string[];
+  millesime?: string | undefined;
+  rejectsPath?: string | undefined;
+  dept?: string | undefined;
+  /** `file name → table` for files whose name says nothing. */
+  tableOf?: Record<string, string>;
+  onProgress?: (label: string, done: number, total: number) => void;
+  onFileDone?: (r: TableFileResult) => void;
+  onNote?: (message: string) => void;
+}
+
+export interface ImportSummary {
+  runId: number;
+  millesime: string | null;
+  files: TableFileResult[];
+  unknownFiles: { file: string; reason: string }[];
+  rejectsPath: string | null;
+}
+
+/** The millésime a path names (`…millesime_2023-11-a…` → `2023-11.a`), if any. */
+export function millesimeFromPath(p: string): string | null {
+  const m = /(20\d\d)[-_.](0[1-9]|1[0-2])(?:[-_.]([a-z])(?![a-z]))?/i.exec(p);
+  if (!m) return null;
+  return m[3] ? `${m[1]}-${m[2]}.${m[3].toLowerCase()}` : `${m[1]}-${m[2]}`;
+}
+
+/** Tables that others refer to go first, so fewer references are reported missing. */
+const FIRST = [
+  'batiment_groupe',
+  'batiment_construction',
+  'adresse',
+  'parcelle',
+  'dpe_logement',
+  'sitadel',
+  'proprietaire',
+];
+
+async function listCsv(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = await stat(p);
+    } catch {
+      throw new Error(`${p}: no such file or directory`);
+    }
+    if (st.isDirectory()) {
+      const names = (await readdir(p)).filter((n) => /\.(csv|tsv)$/i.test(n) && !/rejects/i.test(n)).sort();
+      out.push(...names.map((n) => join(p, n)));
+    } else out.push(p);
+  }
+  for (const f of out) {
+    try {
+      await access(f);
+    } catch {
+      throw new Error(`${f}: cannot be read`);
+    }
+  }
+  return out;
+}
+
+/** Reads the first rows of each file to find the département of an export that does not say it on every row. */
+async function peekDept(files: { path: string; table: TableDef }[]): Promise<string | null> {
+  const counts = new Map<string, number>();
+  for (const { path, table } of files) {
+    const csv = await CsvFile.open(path);
+    if (csv.headerError) {
+      await csv.close();
+      continue;
+    }
+    const mapper = new RowMapper(table, csv.header, { defaultDept: null });
+    let seen = 0;
+    for await (const batch of csv.batches()) {
+      for (const rec of batch) {
+        if (rec.error !== undefined) continue;
+        const m = mapper.map(rec.fields);
+        if (m.ok) counts.set(m.row.dept, (counts.get(m.row.dept) ?? 0) + 1);
+        if (++seen >= 200) break;
+      }
+      if (seen >= 200) break;
+    }
+    await csv.close();
+  }
+  let best: string | null = null;
+  for (const [d, n] of counts) if (!best || n > counts.get(best)!) best = d;
+  return best;
+}
+
+/** `batid import`: every recognised BDNB CSV of the given paths, one partition swap per table and département. */
+export async function importBdnb(
+  store: Store,
+  tables: readonly TableDef[],
+  opts: ImportOptions,
+): Promise<ImportSummary> {
+  const files = await listCsv(opts.paths);
+  if (!files.length) throw new Error(`no CSV file in ${opts.paths.join(', ')}`);
+  const byName = new Map(tables.map((t) => [t.name, t]));
+  const known: { path: string; table: TableDef }[] = [];
+  const unknownFiles: ImportSummary['unknownFiles'] = [];
+  for (const path of files) {
+    const file = basename(path);
+    const forced = opts.tableOf?.[file];
+    if (forced) {
+      const t = byName.get(forced);
+      if (!t) throw new Error(`--table ${forced}=${file}: no BDNB table is called "${forced}"`);
+      known.push({ path, table: t });
+      continue;
+    }
+    let t = tableFromFileName(file, tables);
+    if (!t) {
+      const csv = await CsvFile.open(path);
+      await csv.close();
+      t = csv.headerError ? null : tableFromHeader(csv.header, tables);
+      if (t)
+        opts.onNote?.(
+          `${file}: table guessed from its header: ${t.name} (say --table NAME=${file} to choose)`,
+        );
+    }
+    if (t) known.push({ path, table: t });
+    else unknownFiles.push({ file, reason: 'not a known BDNB table (by its name or its header)' });
+  }
+  known.sort((a, b) => {
+    const ra = FIRST.indexOf(a.table.name);
+    const rb = FIRST.indexOf(b.table.name);
+    return (ra < 0 ? 99 : ra) - (rb < 0 ? 99 : rb) || a.table.name.localeCompare(b.table.name);
+  });
+
+  let defaultDept: string | null;
+  if (opts.dept) {
+    defaultDept = normaliseDept(opts.dept);
+    if (!defaultDept) throw new Error(`--dept ${opts.dept}: not a département code (01…95, 2A, 2B, 971…976)`);
+  } else defaultDept = await peekDept(known);
+
+  const firstDir = opts.paths[0]!;
+  const millesime = opts.millesime ?? millesimeFromPath(resolve(firstDir));
+  const rejectsPath =
+    opts.rejectsPath ??
+    join((await stat(firstDir)).isDirectory() ? firstDir : resolve(firstDir, '..'), 'batid-rejects.csv');
+  const rejects = new RejectWriter(rejectsPath);
+  const run = await store.query<{ run_id: number }>(
+    `INSERT INTO batid.import_run (source, millesime) VALUES ($1, $2) RETURNING run_id`,
+    [resolve(firstDir), millesime],
+  );
+  const runId = run[0]!.run_id;
+  const results: TableFileResult[] = [];
+  try {
+    await dropLeftovers(store);
+    for (const { path, table } of known) {
+      const r = await loadTableFile(table, path, {
+        store,
+        rejects,
+        runId,
+        millesime,
+        defaultDept,
+        onProgress: (done, total) => opts.onProgress?.(table.name, done, total),
+      });
+      results.push(r);
+      opts.onFileDone?.(r);
+    }
+    await store.query(`UPDATE batid.import_run SET status = 'done', finished_at = now() WHERE run_id = $1`, [
+      runId,
+    ]);
+  } catch (err) {
+    await store
+      .query(`UPDATE batid.import_run SET status = 'failed', finished_at = now() WHERE run_id = $1`, [runId])
+      .catch(() => undefined);
+    throw err;
+  } finally {
+    await rejects.close();
+  }
+  return {
+    runId,
+    millesime,
+    files: results,
+    unknownFiles,
+    rejectsPath: rejects.written ? rejectsPath : null,
+  };
+}
+
+/** `TABLE: N imported, M rejected` and what else the user should know, one line per file. */
+export function summaryLine(r: TableFileResult): string {
+  if (r.fatal) return `${r.table}: not imported (${r.file}: ${r.fatal})`;
+  const bits = [`${r.table}: ${r.imported} imported, ${r.rejected} rejected`];
+  if (r.duplicates) bits.push(`${r.duplicates} duplicate${r.duplicates > 1 ? 's' : ''} merged`);
+  if (r.warnings) bits.push(`${r.warnings} warning${r.warnings > 1 ? 's' : ''}`);
+  if (r.madeValid) bits.push(`${r.madeValid} geometr${r.madeValid > 1 ? 'ies' : 'y'} made valid`);
+  if (r.reprojected) bits.push(`${r.reprojected} reprojected from WGS84`);
+  for (const w of r.refWarnings) bits.push(`${w.missing} ${w.column} not found in ${w.table} (warning)`);
+  if (r.extraColumns.length) bits.push(`kept in extra: ${r.extraColumns.join(', ')}`);
+  if (r.encoding !== 'utf-8') bits.push(`read as ${r.encoding}`);
+  return bits.join(', ');
+}

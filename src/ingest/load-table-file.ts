@@ -1,0 +1,340 @@
+import { basename } from 'node:path';
+import type { Queryable, Store } from '../store/store.js';
+import { BDNB_SCHEMA, DEPT_COLUMN, ident63, indexDefs, q, qualified } from './catalog/ddl.js';
+import type { TableDef } from './catalog/types.js';
+import { CsvFile } from './csv/csv-file.js';
+import { joinCsv, type RejectWriter } from './rejects.js';
+import { RowMapper } from './row-mapper.js';
+import { hash53 } from '../util/hash.js';
+
+export interface LoadContext {
+  store: Store;
+  rejects: RejectWriter;
+  runId: number;
+  millesime: string | null;
+  defaultDept: string | null;
+  /** Called as bytes are read (for the progress bar). */
+  onProgress?: (bytesRead: number, size: number) => void;
+}
+
+export interface RefWarning {
+  column: string;
+  table: string;
+  missing: number;
+}
+
+export interface TableFileResult {
+  table: string;
+  file: string;
+  imported: number;
+  rejected: number;
+  duplicates: number;
+  warnings: number;
+  madeValid: number;
+  reprojected: number;
+  depts: string[];
+  extraColumns: string[];
+  refWarnings: RefWarning[];
+  encoding: string;
+  /** Set when the file could not be read at all (nothing of it was imported). */
+  fatal?: string;
+}
+
+const COPY_CHUNK = 4 << 20;
+
+/** Staging table of one file, and the per-département tables cut from it. */
+export const stagingName = (table: string) => ident63(`${table}__load`);
+const newPartName = (table: string, dept: string) => ident63(`${table}_${dept.toLowerCase()}__new`);
+export const partitionName = (table: string, dept: string) => ident63(`${table}_${dept.toLowerCase()}`);
+
+/** Drops the staging tables an interrupted import left behind. */
+export async function dropLeftovers(store: Store): Promise<void> {
+  const rows = await store.query<{ name: string }>(
+    `SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 AND (tablename LIKE '%\\_\\_load' OR tablename LIKE '%\\_\\_new')`,
+    [BDNB_SCHEMA],
+  );
+  for (const r of rows) await store.exec(`DROP TABLE IF EXISTS ${qualified(r.name)}`);
+}
+
+/**
+ * Loads one CSV file into its table: streamed into a staging table, checked, then swapped in
+ * as the département's partition in one transaction. A rerun, or a rerun after a kill, leaves
+ * the same rows as a clean run.
+ */
+export async function loadTableFile(
+  table: TableDef,
+  path: string,
+  ctx: LoadContext,
+): Promise<TableFileResult> {
+  const { store, rejects } = ctx;
+  const file = basename(path);
+  const res: TableFileResult = {
+    table: table.name,
+    file,
+    imported: 0,
+    rejected: 0,
+    duplicates: 0,
+    warnings: 0,
+    madeValid: 0,
+    reprojected: 0,
+    depts: [],
+    extraColumns: [],
+    refWarnings: [],
+    encoding: 'utf-8',
+  };
+  const csv = await CsvFile.open(path);
+  res.encoding = csv.encoding;
+  if (csv.headerError) {
+    res.fatal = csv.headerError;
+    await csv.close();
+    return res;
+  }
+  const mapper = new RowMapper(table, csv.header, { defaultDept: ctx.defaultDept });
+  res.extraColumns = mapper.extraHeaders;
+  const missingKey = mapper.missingKeyColumns();
+  if (missingKey.length) {
+    res.fatal = `the header lacks the key column(s) of ${table.name}: ${missingKey.join(', ')}`;
+    await csv.close();
+    return res;
+  }
+  const staging = stagingName(table.name);
+  await store.exec(
+    `DROP TABLE IF EXISTS ${qualified(staging)}; CREATE TABLE ${qualified(staging)} (LIKE ${qualified(table.name)} INCLUDING DEFAULTS)`,
+  );
+
+  // Natural key hash → first line. A repeated hash is checked against the staging table after the
+  // COPY, so a hash collision can never drop a row; memory is a few bytes per row, not the keys.
+  const firstLine = new Map<number, number>();
+  const suspects: { line: number; key: string; copy: string; fields: string[] }[] = [];
+  const depts = new Set<string>();
+  const reject = async (
+    line: number,
+    column: number | null,
+    severity: 'rejected' | 'duplicate' | 'warning',
+    reason: string,
+    raw: string,
+  ) => {
+    await rejects.add({ file, line, column, severity, reason, raw });
+  };
+
+  async function* chunks(): AsyncGenerator<string> {
+    let buf: string[] = [];
+    let size = 0;
+    for await (const batch of csv.batches()) {
+      for (const rec of batch) {
+        if (rec.error !== undefined) {
+          res.rejected++;
+          await reject(rec.line, null, 'rejected', rec.error, rec.raw);
+          continue;
+        }
+        const m = mapper.map(rec.fields);
+        if (!m.ok) {
+          res.rejected++;
+          await reject(
+            rec.line,
+            m.issue.column,
+            'rejected',
+            m.issue.reason,
+            joinCsv(rec.fields, csv.separator),
+          );
+          continue;
+        }
+        const row = m.row;
+        if (row.key !== null) {
+          const h = hash53(row.key);
+          if (firstLine.has(h)) {
+            suspects.push({ line: rec.line, key: row.key, copy: row.copy, fields: rec.fields });
+            continue;
+          }
+          firstLine.set(h, rec.line);
+        }
+        for (const w of row.warnings) {
+          res.warnings++;
+          await reject(rec.line, w.column, 'warning', w.reason, '');
+        }
+        if (row.reprojected) res.reprojected++;
+        depts.add(row.dept);
+        res.imported++;
+        buf.push(row.copy);
+        size += row.copy.length;
+        if (size >= COPY_CHUNK) {
+          yield buf.join('');
+          buf = [];
+          size = 0;
+        }
+      }
+      ctx.onProgress?.(csv.bytesRead, csv.size);
+    }
+    if (buf.length) yield buf.join('');
+  }
+
+  await store.copyFrom(qualified(staging), mapper.copyColumns, chunks());
+  await settleSuspects();
+  firstLine.clear();
+  res.depts = [...depts].sort();
+
+  async function settleSuspects(): Promise<void> {
+    const keyCols = table.key.filter((k) => k !== DEPT_COLUMN);
+    const keep: string[] = [];
+    for (const s of suspects) {
+      const [dept, ...vals] = s.key.split('\u0001');
+      const cond = keyCols.map((k, i) => `${q(k)}::text = $${i + 2}`).join(' AND ');
+      const hit = await store.query(
+        `SELECT 1 FROM ${qualified(staging)} WHERE ${q(DEPT_COLUMN)} = $1 AND ${cond} LIMIT 1`,
+        [dept, ...vals],
+      );
+      if (hit.length) {
+        res.duplicates++;
+        const first = firstLine.get(hash53(s.key));
+        await reject(
+          s.line,
+          null,
+          'duplicate',
+          `duplicate key (${keyCols.join(', ')}) = (${vals.join(', ')}): line ${first} kept`,
+          joinCsv(s.fields, csv.separator),
+        );
+      } else {
+        keep.push(s.copy); // a hash collision, not a duplicate
+        res.imported++;
+      }
+    }
+    if (keep.length)
+      await store.copyFrom(
+        qualified(staging),
+        mapper.copyColumns,
+        (async function* () {
+          yield keep.join('');
+        })(),
+      );
+  }
+
+  // Polygons made valid where they are not (self-intersections, bow-ties…), kept multi.
+  for (const c of table.columns) {
+    if (c.type !== 'geometry' || c.geometry !== 'MultiPolygon') continue;
+    const fixed = await store.query<{ n: number }>(
+      `WITH f AS (UPDATE ${qualified(staging)} SET ${q(c.name)} = ST_Multi(ST_CollectionExtract(ST_MakeValid(${q(c.name)}), 3))
+         WHERE ${q(c.name)} IS NOT NULL AND NOT ST_IsValid(${q(c.name)}) RETURNING 1) SELECT count(*)::int AS n FROM f`,
+    );
+    res.madeValid += fixed[0]?.n ?? 0;
+    await store.exec(`UPDATE ${qualified(staging)} SET ${q(c.name)} = NULL WHERE ST_IsEmpty(${q(c.name)})`);
+  }
+
+  // Cut per département (one département: the staging table is the partition), index, swap.
+  const parts: { dept: string; name: string }[] = [];
+  if (res.depts.length === 1) {
+    const name = newPartName(table.name, res.depts[0]!);
+    await store.exec(
+      `DROP TABLE IF EXISTS ${qualified(name)}; ALTER TABLE ${qualified(staging)} RENAME TO ${q(name)}`,
+    );
+    parts.push({ dept: res.depts[0]!, name });
+  } else {
+    for (const dept of res.depts) {
+      const name = newPartName(table.name, dept);
+      await store.exec(
+        `DROP TABLE IF EXISTS ${qualified(name)}; CREATE TABLE ${qualified(name)} (LIKE ${qualified(table.name)} INCLUDING DEFAULTS)`,
+      );
+      await store.query(
+        `INSERT INTO ${qualified(name)} SELECT * FROM ${qualified(staging)} WHERE ${q(DEPT_COLUMN)} = $1`,
+        [dept],
+      );
+      parts.push({ dept, name });
+    }
+    await store.exec(`DROP TABLE IF EXISTS ${qualified(staging)}`);
+  }
+  for (const p of parts) await preparePartition(store, table, p.dept, p.name);
+  await store.transaction(async (tx) => {
+    for (const p of parts) await swapPartition(tx, table, p.dept, p.name);
+    for (const p of parts) {
+      const n = await tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${qualified(partitionName(table.name, p.dept))}`,
+      );
+      await recordFile(tx, ctx, table.name, p.dept, file, n[0]!.n, res);
+    }
+  });
+  for (const p of parts) await store.exec(`ANALYZE ${qualified(partitionName(table.name, p.dept))}`);
+  res.refWarnings = await countMissingRefs(store, table, res.depts);
+  return res;
+}
+
+async function preparePartition(store: Store, table: TableDef, dept: string, name: string): Promise<void> {
+  const final = partitionName(table.name, dept);
+  const stmts = [
+    `ALTER TABLE ${qualified(name)} ADD CONSTRAINT ${q(ident63(`${final}_dept_check`))} CHECK (${q(DEPT_COLUMN)} IS NOT NULL AND ${q(DEPT_COLUMN)} = '${dept.replace(/'/g, "''")}')`,
+  ];
+  for (const ix of indexDefs(table)) {
+    const ixName = q(ident63(`${final}_${ix.suffix}__new`));
+    stmts.push(
+      ix.suffix === 'pkey'
+        ? `ALTER TABLE ${qualified(name)} ADD CONSTRAINT ${ixName} PRIMARY KEY ${ix.body.replace(/^\(/, '(')}`
+        : `CREATE INDEX ${ixName} ON ${qualified(name)} ${ix.body}`,
+    );
+  }
+  for (const s of stmts) await store.exec(s);
+}
+
+async function swapPartition(tx: Queryable, table: TableDef, dept: string, name: string): Promise<void> {
+  const final = partitionName(table.name, dept);
+  const exists = await tx.query(`SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2`, [
+    BDNB_SCHEMA,
+    final,
+  ]);
+  if (exists.length) {
+    await tx.exec(
+      `ALTER TABLE ${qualified(table.name)} DETACH PARTITION ${qualified(final)}; DROP TABLE ${qualified(final)}`,
+    );
+  }
+  await tx.exec(`ALTER TABLE ${qualified(name)} RENAME TO ${q(final)}`);
+  for (const ix of indexDefs(table)) {
+    const from = ident63(`${final}_${ix.suffix}__new`);
+    const to = ident63(`${final}_${ix.suffix}`);
+    await tx.exec(
+      ix.suffix === 'pkey'
+        ? `ALTER TABLE ${qualified(final)} RENAME CONSTRAINT ${q(from)} TO ${q(to)}`
+        : `ALTER INDEX ${BDNB_SCHEMA}.${q(from)} RENAME TO ${q(to)}`,
+    );
+  }
+  await tx.query(
+    `ALTER TABLE ${qualified(table.name)} ATTACH PARTITION ${qualified(final)} FOR VALUES IN ('${dept.replace(/'/g, "''")}')`,
+  );
+}
+
+async function recordFile(
+  tx: Queryable,
+  ctx: LoadContext,
+  table: string,
+  dept: string,
+  file: string,
+  rows: number,
+  r: TableFileResult,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO batid.import_file (run_id, table_name, code_departement_insee, file, rows_imported, rows_rejected, rows_duplicate, warnings, millesime)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+     ON CONFLICT (run_id, table_name, code_departement_insee) DO UPDATE SET file = EXCLUDED.file, rows_imported = EXCLUDED.rows_imported,
+       rows_rejected = EXCLUDED.rows_rejected, rows_duplicate = EXCLUDED.rows_duplicate, warnings = EXCLUDED.warnings, imported_at = now()`,
+    [ctx.runId, table, dept, file, rows, r.rejected, r.duplicates, r.warnings, ctx.millesime],
+  );
+  await tx.query(
+    `INSERT INTO batid.source_version (table_name, code_departement_insee, millesime, file, run_id, rows_imported, imported_at)
+     VALUES ($1,$2,$3,$4,$5,$6, now())
+     ON CONFLICT (table_name, code_departement_insee) DO UPDATE SET millesime = EXCLUDED.millesime, file = EXCLUDED.file,
+       run_id = EXCLUDED.run_id, rows_imported = EXCLUDED.rows_imported, imported_at = EXCLUDED.imported_at`,
+    [table, dept, ctx.millesime, file, ctx.runId, rows],
+  );
+}
+
+/** References to rows that are not (yet) imported: counted, never rejected. */
+async function countMissingRefs(store: Store, table: TableDef, depts: string[]): Promise<RefWarning[]> {
+  const out: RefWarning[] = [];
+  for (const ref of table.refs) {
+    const rows = await store.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${qualified(table.name)} x
+        WHERE x.${q(DEPT_COLUMN)} = ANY($1::text[]) AND x.${q(ref.column)} IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM ${qualified(ref.table)} r WHERE r.${q(ref.refColumn)} = x.${q(ref.column)})`,
+      [depts],
+    );
+    const n = rows[0]?.n ?? 0;
+    if (n > 0) out.push({ column: ref.column, table: ref.table, missing: n });
+  }
+  return out;
+}

@@ -1,0 +1,150 @@
+/**
+ * Text from a CSV field to a typed value, as the BDNB/BAN exports write them. Each parser returns
+ * the value or throws a ValueError saying what was expected and what was found.
+ */
+export class ValueError extends Error {}
+
+function shown(raw: string): string {
+  return raw.length > 40 ? `"${raw.slice(0, 40)}…"` : `"${raw}"`;
+}
+
+const NUMBER_RE = /^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$/;
+
+export function parseNumber(raw: string): number {
+  const s = raw.trim();
+  if (!NUMBER_RE.test(s)) throw new ValueError(`expected a number, got ${shown(raw)}`);
+  return Number(s.replace(',', '.'));
+}
+
+/** Integers; float noise such as `33.000000000000001` is rounded, a real fraction is an error. */
+export function parseInteger(raw: string): number {
+  const v = parseNumber(raw);
+  const r = Math.round(v);
+  if (Math.abs(v - r) > 1e-6) throw new ValueError(`expected an integer, got ${shown(raw)}`);
+  if (!Number.isSafeInteger(r)) throw new ValueError(`integer out of range: ${shown(raw)}`);
+  return r;
+}
+
+const TRUE = new Set(['1', 't', 'true', 'vrai', 'oui', 'y', 'yes']);
+const FALSE = new Set(['0', 'f', 'false', 'faux', 'non', 'n', 'no']);
+
+export function parseBoolean(raw: string): boolean {
+  const s = raw.trim().toLowerCase();
+  if (TRUE.has(s)) return true;
+  if (FALSE.has(s)) return false;
+  throw new ValueError(`expected a boolean (0/1, t/f, true/false), got ${shown(raw)}`);
+}
+
+function validDate(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false;
+  const days = [
+    31,
+    y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28,
+    31,
+    30,
+    31,
+    30,
+    31,
+    31,
+    30,
+    31,
+    30,
+    31,
+  ];
+  return d <= days[m - 1]!;
+}
+
+/** `YYYY-MM-DD` (time part ignored), `YYYY/MM/DD` or `DD/MM/YYYY` to `YYYY-MM-DD`. */
+export function parseDate(raw: string): string {
+  const s = raw.trim();
+  let m = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/.exec(s);
+  let y: number, mo: number, d: number;
+  if (m) {
+    y = Number(m[1]);
+    mo = Number(m[2]);
+    d = Number(m[3]);
+  } else {
+    m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(s);
+    if (!m) throw new ValueError(`expected a date (YYYY-MM-DD), got ${shown(raw)}`);
+    d = Number(m[1]);
+    mo = Number(m[2]);
+    y = Number(m[3]);
+  }
+  if (!validDate(y, mo, d)) throw new ValueError(`no such date: ${shown(raw)}`);
+  return `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** Reads a PostgreSQL array literal `{a,"b c",NULL}` (one level) into a JSON array. */
+export function parsePgArray(raw: string): (string | null)[] {
+  const s = raw.trim();
+  if (!s.startsWith('{') || !s.endsWith('}'))
+    throw new ValueError(`expected an array {…}, got ${shown(raw)}`);
+  const body = s.slice(1, -1);
+  const out: (string | null)[] = [];
+  if (body.trim() === '') return out;
+  let i = 0;
+  while (i <= body.length) {
+    while (body[i] === ' ') i++;
+    if (body[i] === '"') {
+      let v = '';
+      i++;
+      while (i < body.length && body[i] !== '"') {
+        if (body[i] === '\\') i++;
+        v += body[i] ?? '';
+        i++;
+      }
+      if (body[i] !== '"') throw new ValueError(`unterminated quote in array ${shown(raw)}`);
+      i++;
+      while (body[i] === ' ') i++;
+      out.push(v);
+    } else {
+      let j = body.indexOf(',', i);
+      if (j < 0) j = body.length;
+      const v = body.slice(i, j).trim();
+      if (v.startsWith('{')) throw new ValueError(`nested arrays are not supported: ${shown(raw)}`);
+      out.push(v.toUpperCase() === 'NULL' ? null : v);
+      i = j;
+    }
+    if (i >= body.length) break;
+    if (body[i] !== ',') throw new ValueError(`expected "," in array ${shown(raw)}`);
+    i++;
+  }
+  return out;
+}
+
+/** Lists as the exports write them: JSON (`[ "1850", "1900" ]`), Postgres arrays, or one bare value. */
+export function parseJsonList(raw: string): unknown {
+  const s = raw.trim();
+  if (s.startsWith('[') || (s.startsWith('{') && s.includes(':'))) {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      if (s.startsWith('[')) throw new ValueError(`expected a JSON list, got ${shown(raw)}`);
+    }
+  }
+  if (s.startsWith('{')) return parsePgArray(s);
+  return [s];
+}
+
+/** Values of columns the schema does not know: lists and flags recognised, everything else text. */
+export function inferExtraValue(raw: string): unknown {
+  const s = raw.trim();
+  if (s === '') return null;
+  if (s.startsWith('{') || s.startsWith('[')) {
+    try {
+      return parseJsonList(s);
+    } catch {
+      return raw;
+    }
+  }
+  const low = s.toLowerCase();
+  if (low === 't' || low === 'true') return true;
+  if (low === 'f' || low === 'false') return false;
+  return raw;
+}
+
+/** Escapes a value for PostgreSQL COPY text format. */
+export function copyText(s: string): string {
+  if (!/[\\\t\n\r]/.test(s)) return s;
+  return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}

@@ -1,0 +1,82 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
+import type { Queryable, Row, Store } from './store.js';
+
+const { Pool, types } = pg;
+// Same values as the embedded backend: int8 as a number when it fits, numeric as number, date as text.
+types.setTypeParser(20, (v) => {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
+});
+types.setTypeParser(1700, (v) => Number(v));
+types.setTypeParser(1082, (v) => v);
+
+function adapt(c: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<T extends Row>(sql: string, params?: readonly unknown[]) {
+      const res = await c.query<T>(sql, params ? [...params] : undefined);
+      return res.rows;
+    },
+    async exec(sql: string) {
+      await c.query(sql);
+    },
+  };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+/** PostgreSQL ≥ 15 with PostGIS ≥ 3.3, through a small pool. */
+export async function openPgStore(url: string, poolSize = 8): Promise<Store> {
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  pool.on('error', () => undefined); // an idle client dropped by the server: the pool replaces it
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end();
+    throw new Error(`cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return {
+    kind: 'postgres',
+    location: redactUrl(url),
+    ...adapt(pool),
+    async copyFrom(table, columns, chunks) {
+      const client = await pool.connect();
+      try {
+        const cols = columns.map((c) => `"${c}"`).join(', ');
+        const sink = client.query(copyFromStdin(`COPY ${table} (${cols}) FROM STDIN`));
+        await pipeline(Readable.from(chunks), sink);
+      } finally {
+        client.release();
+      }
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const out = await fn(adapt(client));
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

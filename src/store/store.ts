@@ -1,0 +1,23 @@
+/** The one port every service talks to: a PostGIS database, embedded (PGlite) or a server (pg). */
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  /** One parameterised statement. int8/count come back as numbers, dates as 'YYYY-MM-DD' strings. */
+  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Several statements without parameters (DDL, migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Store extends Queryable {
+  readonly kind: 'embedded' | 'postgres';
+  /** Where the data lives, for messages: a directory or a URL without its password. */
+  readonly location: string;
+  /**
+   * Streams PostgreSQL COPY text-format data (tab-separated, `\N` for NULL, lines ending in `\n`)
+   * into `table (columns)`. Each chunk must end on a line boundary.
+   */
+  copyFrom(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void>;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
