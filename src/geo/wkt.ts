@@ -209,7 +209,7 @@ export function eachPath(g: Geom, fn: (path: number[]) => void): void {
   for (const part of g.parts) for (const path of part) fn(path);
 }
 
-/** Signed-area-free planar area of (multi)polygons, holes subtracted; 0 for other kinds. */
+/** Planar area of (multi)polygons (each ring counted positive, holes subtracted); 0 for other kinds. */
 export function planarArea(g: Geom): number {
   if (g.kind !== 'POLYGON' && g.kind !== 'MULTIPOLYGON') return 0;
   let total = 0;
@@ -240,4 +240,24 @@ export function bbox(g: Geom): [number, number, number, number] {
     }
   });
   return [minX, minY, maxX, maxY];
+}
+
+/** True when every exterior ring of a (multi)polygon is flat: all its points on one line. */
+export function isDegeneratePolygon(g: Geom): boolean {
+  if (g.kind !== 'POLYGON' && g.kind !== 'MULTIPOLYGON') return false;
+  return g.parts.every((poly) => isFlat(poly[0]!));
+}
+
+function isFlat(ring: number[]): boolean {
+  const x0 = ring[0]!;
+  const y0 = ring[1]!;
+  let i = 2;
+  while (i < ring.length && ring[i] === x0 && ring[i + 1] === y0) i += 2;
+  if (i >= ring.length) return true;
+  const dx = ring[i]! - x0;
+  const dy = ring[i + 1]! - y0;
+  for (let j = i + 2; j < ring.length; j += 2) {
+    if (dx * (ring[j + 1]! - y0) - dy * (ring[j]! - x0) !== 0) return false;
+  }
+  return true;
 }

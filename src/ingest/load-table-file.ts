@@ -3,7 +3,7 @@ import type { Queryable, Store } from '../store/store.js';
 import { BDNB_SCHEMA, DEPT_COLUMN, ident63, indexDefs, q, qualified } from './catalog/ddl.js';
 import type { TableDef } from './catalog/types.js';
 import { CsvFile } from './csv/csv-file.js';
-import { joinCsv, type RejectWriter } from './rejects.js';
+import type { RejectWriter } from './rejects.js';
 import { RowMapper } from './row-mapper.js';
 import { hash53 } from '../util/hash.js';
 
@@ -105,7 +105,7 @@ export async function loadTableFile(
   // Natural key hash → first line. A repeated hash is checked against the staging table after the
   // COPY, so a hash collision can never drop a row; memory is a few bytes per row, not the keys.
   const firstLine = new Map<number, number>();
-  const suspects: { line: number; key: string; copy: string; fields: string[] }[] = [];
+  const suspects: { line: number; key: string; copy: string; raw: string }[] = [];
   const depts = new Set<string>();
   const reject = async (
     line: number,
@@ -130,20 +130,14 @@ export async function loadTableFile(
         const m = mapper.map(rec.fields);
         if (!m.ok) {
           res.rejected++;
-          await reject(
-            rec.line,
-            m.issue.column,
-            'rejected',
-            m.issue.reason,
-            joinCsv(rec.fields, csv.separator),
-          );
+          await reject(rec.line, m.issue.column, 'rejected', m.issue.reason, rec.raw);
           continue;
         }
         const row = m.row;
         if (row.key !== null) {
           const h = hash53(row.key);
           if (firstLine.has(h)) {
-            suspects.push({ line: rec.line, key: row.key, copy: row.copy, fields: rec.fields });
+            suspects.push({ line: rec.line, key: row.key, copy: row.copy, raw: rec.raw });
             continue;
           }
           firstLine.set(h, rec.line);
@@ -191,7 +185,7 @@ export async function loadTableFile(
           null,
           'duplicate',
           `duplicate key (${keyCols.join(', ')}) = (${vals.join(', ')}): line ${first} kept`,
-          joinCsv(s.fields, csv.separator),
+          s.raw,
         );
       } else {
         keep.push(s.copy); // a hash collision, not a duplicate

@@ -50,10 +50,3 @@ export class RejectWriter {
     );
   }
 }
-
-/** Re-quotes parsed fields into one CSV line (for the `raw` column of a rejected record). */
-export function joinCsv(fields: readonly string[], sep: string): string {
-  return fields
-    .map((f) => (f.includes(sep) || /["\n\r]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f))
-    .join(sep);
-}

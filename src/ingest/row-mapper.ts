@@ -1,5 +1,5 @@
 import { detectCrs, wgs84ToLambert93 } from '../geo/crs.js';
-import { parseWkt, planarArea, toWkt } from '../geo/wkt.js';
+import { isDegeneratePolygon, parseWkt, toWkt } from '../geo/wkt.js';
 import { DEPT_COLUMN, EXTRA_COLUMN } from './catalog/ddl.js';
 import type { ColumnDef, TableDef } from './catalog/types.js';
 import { DEPT_SOURCES, deptOfCommune, normaliseDept } from './dept.js';
@@ -242,7 +242,7 @@ export class RowMapper {
       return { issue: this.issue(slot, 'coordinates fit neither Lambert-93 (EPSG:2154) nor WGS84 lon/lat') };
     }
     if (crs === 4326) wgs84ToLambert93(g);
-    if (multi && planarArea(g) === 0) {
+    if (multi && isDegeneratePolygon(g)) {
       warnings.push(this.issue(slot, 'degenerate polygon (zero area): geometry left empty, row kept'));
       return '-\\N';
     }

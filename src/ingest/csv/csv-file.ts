@@ -33,11 +33,7 @@ export class CsvFile {
     const first = await f.iter.next();
     const bytes: Buffer = first.done ? Buffer.alloc(0) : first.value;
     f.bytesRead = bytes.length;
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
-    } catch {
-      f.encoding = 'windows-1252';
-    }
+    f.encoding = guessEncoding(bytes);
     f.decoder = new TextDecoder(f.encoding, { ignoreBOM: false });
     const text = f.decoder.decode(bytes, { stream: !first.done });
     const nl = text.indexOf('\n');
@@ -83,4 +79,21 @@ export class CsvFile {
     if (!this.done) await this.iter.return?.();
     this.done = true;
   }
+}
+
+/**
+ * UTF-8 unless the bytes hold invalid sequences and not one valid multi-byte character: then the
+ * file is Windows-1252 (Latin-1 exports). A UTF-8 file with a few bad bytes stays UTF-8, and
+ * the rows holding them are rejected.
+ */
+export function guessEncoding(bytes: Uint8Array): 'utf-8' | 'windows-1252' {
+  const text = new TextDecoder('utf-8').decode(bytes);
+  let bad = 0;
+  let good = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd) bad++;
+    else if (c > 127 && c !== 0xfeff) good++;
+  }
+  return bad > 0 && good === 0 ? 'windows-1252' : 'utf-8';
 }

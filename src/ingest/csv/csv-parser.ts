@@ -1,6 +1,6 @@
 /** One CSV record, or a line that could not be read as one. `line` is 1-based, in the file. */
 export type CsvRecord =
-  | { line: number; fields: string[]; error?: undefined }
+  | { line: number; fields: string[]; raw: string; error?: undefined }
   | { line: number; fields?: undefined; error: string; raw: string };
 
 const QUOTE = 34;
@@ -178,7 +178,7 @@ export class CsvParser {
       pos = i;
       // a blank line is no record
       if (fields.length === 1 && fields[0] === '' && s.charCodeAt(startPos) !== QUOTE) continue;
-      out.push({ line: startLine, fields });
+      out.push({ line: startLine, fields, raw: s.slice(startPos, i).replace(/\r?\n$/, '') });
     }
     return pos;
   }
