@@ -38,6 +38,7 @@ export async function runImport(args: string[]): Promise<number> {
       onFileDone: (r) => {
         progress.done();
         process.stdout.write(`${summaryLine(r)}\n`);
+        if (process.env.BATID_TIMINGS) process.stdout.write(`  timings: ${JSON.stringify(r.timings)}\n`);
       },
       onNote: (m) => process.stderr.write(`${m}\n`),
     });

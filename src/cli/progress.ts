@@ -30,7 +30,7 @@ export class Progress {
       );
     } else if (total > 8 << 20) {
       const step = Math.floor(pct / 10) * 10;
-      if (step > this.lastPct && step < 100) {
+      if (step > this.lastPct && step > 0 && step < 100) {
         this.lastPct = step;
         this.out.write(`${label}: ${step}%\n`);
       }

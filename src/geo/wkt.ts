@@ -56,6 +56,42 @@ class Reader {
     this.ws();
     const s = this.s;
     const start = this.i;
+    // Fast path (Clinger): up to 15 significant digits and no exponent, the value is an exact
+    // integer mantissa divided by an exact power of ten, so one division rounds it correctly,
+    // exactly as Number() would. Anything else falls back to Number().
+    let i = start;
+    let neg = false;
+    if (s.charCodeAt(i) === 45) {
+      neg = true;
+      i++;
+    }
+    let mant = 0;
+    let digits = 0;
+    let scale = 0;
+    let seenDot = false;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        mant = mant * 10 + (c - 48);
+        if (mant > 0) digits++;
+        if (seenDot) scale++;
+      } else if (c === 46 && !seenDot) seenDot = true;
+      else break;
+    }
+    const next = s.charCodeAt(i);
+    if (
+      i > start + (neg ? 1 : 0) &&
+      digits <= 15 &&
+      next !== 101 &&
+      next !== 69 &&
+      next !== 43 &&
+      next !== 45
+    ) {
+      this.i = i;
+      const v = scale === 0 ? mant : mant / POW10[scale]!;
+      return neg ? -v : v;
+    }
+    this.i = start;
     while (this.i < s.length) {
       const c = s.charCodeAt(this.i);
       // digits . - + e E
@@ -69,6 +105,8 @@ class Reader {
     return v;
   }
 }
+
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 function readPath(r: Reader, dims: number): number[] {
   const out: number[] = [];

@@ -36,6 +36,8 @@ export interface TableFileResult {
   extraColumns: string[];
   refWarnings: RefWarning[];
   encoding: string;
+  /** Seconds spent per phase (read+copy, checks, indexes, swap, reference counts). */
+  timings: Record<string, number>;
   /** Set when the file could not be read at all (nothing of it was imported). */
   fatal?: string;
 }
@@ -81,6 +83,13 @@ export async function loadTableFile(
     extraColumns: [],
     refWarnings: [],
     encoding: 'utf-8',
+    timings: {},
+  };
+  let tPhase = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    res.timings[name] = Math.round(now - tPhase) / 1000;
+    tPhase = now;
   };
   const csv = await CsvFile.open(path);
   res.encoding = csv.encoding;
@@ -165,6 +174,7 @@ export async function loadTableFile(
   await store.copyFrom(qualified(staging), mapper.copyColumns, chunks());
   await settleSuspects();
   firstLine.clear();
+  phase('copy');
   res.depts = [...depts].sort();
 
   async function settleSuspects(): Promise<void> {
@@ -213,6 +223,7 @@ export async function loadTableFile(
     await store.exec(`UPDATE ${qualified(staging)} SET ${q(c.name)} = NULL WHERE ST_IsEmpty(${q(c.name)})`);
   }
 
+  phase('valid');
   // Cut per département (one département: the staging table is the partition), index, swap.
   const parts: { dept: string; name: string }[] = [];
   if (res.depts.length === 1) {
@@ -236,6 +247,7 @@ export async function loadTableFile(
     await store.exec(`DROP TABLE IF EXISTS ${qualified(staging)}`);
   }
   for (const p of parts) await preparePartition(store, table, p.dept, p.name);
+  phase('index');
   await store.transaction(async (tx) => {
     for (const p of parts) await swapPartition(tx, table, p.dept, p.name);
     for (const p of parts) {
@@ -245,8 +257,11 @@ export async function loadTableFile(
       await recordFile(tx, ctx, table.name, p.dept, file, n[0]!.n, res);
     }
   });
+  phase('swap');
   for (const p of parts) await store.exec(`ANALYZE ${qualified(partitionName(table.name, p.dept))}`);
+  phase('analyze');
   res.refWarnings = await countMissingRefs(store, table, res.depts);
+  phase('refs');
   return res;
 }
 

@@ -1,5 +1,6 @@
 import { detectCrs, wgs84ToLambert93 } from '../geo/crs.js';
-import { isDegeneratePolygon, parseWkt, toWkt } from '../geo/wkt.js';
+import { toHexEwkb } from '../geo/wkb.js';
+import { isDegeneratePolygon, parseWkt } from '../geo/wkt.js';
 import { DEPT_COLUMN, EXTRA_COLUMN } from './catalog/ddl.js';
 import type { ColumnDef, TableDef } from './catalog/types.js';
 import { DEPT_SOURCES, deptOfCommune, normaliseDept } from './dept.js';
@@ -216,7 +217,7 @@ export class RowMapper {
     return { column: slot.index + 1, columnName: name, reason: `${name}: ${reason}` };
   }
 
-  /** Returns 'L'+EWKT (Lambert-93 as given), 'R'+EWKT (reprojected), '-\N' (no geometry), or an issue. */
+  /** Returns 'L'+hex EWKB (Lambert-93 as given), 'R'+hex EWKB (reprojected), '-\N' (no geometry), or an issue. */
   private geometry(slot: Slot, raw: string, warnings: RowIssue[]): string | { issue: RowIssue } {
     const res = parseWkt(raw);
     if (!res.ok) return { issue: this.issue(slot, `invalid WKT: ${res.error}`) };
@@ -247,6 +248,6 @@ export class RowMapper {
       return '-\\N';
     }
     crs = crs === 4326 ? 4326 : 2154;
-    return `${crs === 4326 ? 'R' : 'L'}SRID=2154;${toWkt(g, multi)}`;
+    return `${crs === 4326 ? 'R' : 'L'}${toHexEwkb(g, 2154, multi)}`;
   }
 }
