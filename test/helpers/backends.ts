@@ -13,6 +13,8 @@ export interface Backend {
   open(): Promise<Store>;
   /** Frees what open() made (temp dir or database). */
   dispose(): Promise<void>;
+  /** How another process reaches the database open() made (for child-process tests). */
+  connection(): { dbDir?: string; databaseUrl?: string };
 }
 
 /** The server the tests may use: TEST_DATABASE_URL, else DATABASE_URL (a maintenance database such as postgres). */
@@ -60,11 +62,15 @@ export function embeddedBackend(): Backend {
       await store?.close().catch(() => undefined);
       if (dir) await rm(dir, { recursive: true, force: true });
     },
+    connection: () => ({ dbDir: dir ?? undefined }),
   };
 }
 
 export function postgresBackend(adminUrl: string): Backend {
   const name = `batid_test_${randomBytes(5).toString('hex')}`;
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
   let store: Store | null = null;
   const admin = async (sql: string) => {
     const c = new pg.Client({ connectionString: adminUrl });
@@ -79,15 +85,14 @@ export function postgresBackend(adminUrl: string): Backend {
     name: 'postgres',
     async open() {
       await admin(`CREATE DATABASE ${name}`);
-      const u = new URL(adminUrl);
-      u.pathname = `/${name}`;
-      store = await openStore({ databaseUrl: u.toString() });
+      store = await openStore({ databaseUrl: url });
       return store;
     },
     async dispose() {
       await store?.close().catch(() => undefined);
       await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
     },
+    connection: () => ({ databaseUrl: url }),
   };
 }
 
