@@ -17,6 +17,8 @@ export interface ImportOptions {
   dept?: string | undefined;
   /** `file name → table` for files whose name says nothing. */
   tableOf?: Record<string, string>;
+  /** Files at least this big are mapped on worker threads (default 4 MB). */
+  workerMinBytes?: number;
   onProgress?: (label: string, done: number, total: number) => void;
   onFileDone?: (r: TableFileResult) => void;
   onNote?: (message: string) => void;
@@ -84,7 +86,7 @@ async function peekDept(files: { path: string; table: TableDef }[]): Promise<str
     const mapper = new RowMapper(table, csv.header, { defaultDept: null });
     let seen = 0;
     for await (const batch of csv.batches()) {
-      for (const rec of batch) {
+      for (const rec of batch.records) {
         if (rec.error !== undefined) continue;
         const m = mapper.map(rec.fields);
         if (m.ok) counts.set(m.row.dept, (counts.get(m.row.dept) ?? 0) + 1);
@@ -165,6 +167,7 @@ export async function importBdnb(
         runId,
         millesime,
         defaultDept,
+        workerMinBytes: opts.workerMinBytes,
         onProgress: (done, total) => opts.onProgress?.(table.name, done, total),
       });
       results.push(r);

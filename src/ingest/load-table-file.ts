@@ -5,7 +5,8 @@ import type { TableDef } from './catalog/types.js';
 import { CsvFile } from './csv/csv-file.js';
 import type { RejectWriter } from './rejects.js';
 import { RowMapper } from './row-mapper.js';
-import { hash53 } from '../util/hash.js';
+import { mapBatch, type MappedBatch } from './map-batch.js';
+import { MapPool, mapWorkerCount } from './map-pool.js';
 
 export interface LoadContext {
   store: Store;
@@ -13,6 +14,8 @@ export interface LoadContext {
   runId: number;
   millesime: string | null;
   defaultDept: string | null;
+  /** Files at least this big are mapped on worker threads (default 4 MB). */
+  workerMinBytes?: number | undefined;
   /** Called as bytes are read (for the progress bar). */
   onProgress?: (bytesRead: number, size: number) => void;
 }
@@ -43,11 +46,17 @@ export interface TableFileResult {
 }
 
 const COPY_CHUNK = 4 << 20;
+/** Below this size a file is mapped on the main thread (starting workers costs more). */
+const WORKER_MIN_BYTES = 4 << 20;
 
 /** Staging table of one file, and the per-département tables cut from it. */
 export const stagingName = (table: string) => ident63(`${table}__load`);
 const newPartName = (table: string, dept: string) => ident63(`${table}_${dept.toLowerCase()}__new`);
 export const partitionName = (table: string, dept: string) => ident63(`${table}_${dept.toLowerCase()}`);
+
+async function* once(text: string): AsyncGenerator<string> {
+  yield text;
+}
 
 /** Drops the staging tables an interrupted import left behind. */
 export async function dropLeftovers(store: Store): Promise<void> {
@@ -114,102 +123,110 @@ export async function loadTableFile(
   // Natural key hash → first line. A repeated hash is checked against the staging table after the
   // COPY, so a hash collision can never drop a row; memory is a few bytes per row, not the keys.
   const firstLine = new Map<number, number>();
-  const suspects: { line: number; key: string; copy: string; raw: string }[] = [];
+  const suspects: { line: number; hash: number; copy: string }[] = [];
   const depts = new Set<string>();
-  const reject = async (
-    line: number,
-    column: number | null,
-    severity: 'rejected' | 'duplicate' | 'warning',
-    reason: string,
-    raw: string,
-  ) => {
-    await rejects.add({ file, line, column, severity, reason, raw });
-  };
+  const workers = csv.size >= (ctx.workerMinBytes ?? WORKER_MIN_BYTES) ? mapWorkerCount() : 0;
+  const pool = workers
+    ? new MapPool(
+        { table: table.name, header: csv.header, separator: csv.separator, defaultDept: ctx.defaultDept },
+        workers,
+      )
+    : null;
+
+  async function* mapped(): AsyncGenerator<MappedBatch> {
+    const inflight: Promise<MappedBatch>[] = [];
+    for await (const batch of csv.batches()) {
+      if (!pool) yield mapBatch(mapper, batch.records);
+      else {
+        const p = pool.submit(batch.text, batch.firstLine);
+        p.catch(() => undefined); // awaited below, in order
+        inflight.push(p);
+        while (inflight.length >= pool.capacity) yield await inflight.shift()!;
+      }
+      ctx.onProgress?.(csv.bytesRead, csv.size);
+    }
+    while (inflight.length) yield await inflight.shift()!;
+  }
 
   async function* chunks(): AsyncGenerator<string> {
     let buf: string[] = [];
     let size = 0;
-    for await (const batch of csv.batches()) {
-      for (const rec of batch) {
-        if (rec.error !== undefined) {
-          res.rejected++;
-          await reject(rec.line, null, 'rejected', rec.error, rec.raw);
-          continue;
-        }
-        const m = mapper.map(rec.fields);
-        if (!m.ok) {
-          res.rejected++;
-          await reject(rec.line, m.issue.column, 'rejected', m.issue.reason, rec.raw);
-          continue;
-        }
-        const row = m.row;
-        if (row.key !== null) {
-          const h = hash53(row.key);
+    for await (const b of mapped()) {
+      for (const issue of b.issues) await rejects.add({ file, ...issue });
+      res.rejected += b.rejected;
+      res.warnings += b.warnings;
+      res.reprojected += b.reprojected;
+      for (const d of b.depts) depts.add(d);
+      const row = (i: number) => b.copy.slice(i === 0 ? 0 : b.ends[i - 1]!, b.ends[i]!);
+      let drop: Set<number> | null = null;
+      for (let i = 0; i < b.hashes.length; i++) {
+        const h = b.hashes[i]!;
+        if (!Number.isNaN(h)) {
           if (firstLine.has(h)) {
-            suspects.push({ line: rec.line, key: row.key, copy: row.copy, raw: rec.raw });
+            (drop ??= new Set()).add(i);
+            suspects.push({ line: b.lines[i]!, hash: h, copy: row(i) });
             continue;
           }
-          firstLine.set(h, rec.line);
+          firstLine.set(h, b.lines[i]!);
         }
-        for (const w of row.warnings) {
-          res.warnings++;
-          await reject(rec.line, w.column, 'warning', w.reason, '');
-        }
-        if (row.reprojected) res.reprojected++;
-        depts.add(row.dept);
         res.imported++;
-        buf.push(row.copy);
-        size += row.copy.length;
-        if (size >= COPY_CHUNK) {
-          yield buf.join('');
-          buf = [];
-          size = 0;
-        }
       }
-      ctx.onProgress?.(csv.bytesRead, csv.size);
+      let copy = b.copy;
+      if (drop) {
+        const out: string[] = [];
+        for (let i = 0; i < b.hashes.length; i++) if (!drop.has(i)) out.push(row(i));
+        copy = out.join('');
+      }
+      if (!copy) continue;
+      buf.push(copy);
+      size += copy.length;
+      if (size >= COPY_CHUNK) {
+        yield buf.join('');
+        buf = [];
+        size = 0;
+      }
     }
     if (buf.length) yield buf.join('');
   }
 
-  await store.copyFrom(qualified(staging), mapper.copyColumns, chunks());
+  try {
+    await store.copyFrom(qualified(staging), mapper.copyColumns, chunks());
+  } finally {
+    await pool?.close();
+  }
   await settleSuspects();
   firstLine.clear();
   phase('copy');
   res.depts = [...depts].sort();
 
   async function settleSuspects(): Promise<void> {
+    if (!suspects.length) return;
     const keyCols = table.key.filter((k) => k !== DEPT_COLUMN);
     const keep: string[] = [];
+    const raws = await CsvFile.rawLines(path, new Set(suspects.map((s) => s.line)));
     for (const s of suspects) {
-      const [dept, ...vals] = s.key.split('\u0001');
+      const { dept, values } = mapper.keyOfCopyLine(s.copy);
       const cond = keyCols.map((k, i) => `${q(k)}::text = $${i + 2}`).join(' AND ');
       const hit = await store.query(
         `SELECT 1 FROM ${qualified(staging)} WHERE ${q(DEPT_COLUMN)} = $1 AND ${cond} LIMIT 1`,
-        [dept, ...vals],
+        [dept, ...values],
       );
       if (hit.length) {
         res.duplicates++;
-        const first = firstLine.get(hash53(s.key));
-        await reject(
-          s.line,
-          null,
-          'duplicate',
-          `duplicate key (${keyCols.join(', ')}) = (${vals.join(', ')}): line ${first} kept`,
-          s.raw,
-        );
+        await rejects.add({
+          file,
+          line: s.line,
+          column: null,
+          severity: 'duplicate',
+          reason: `duplicate key (${keyCols.join(', ')}) = (${values.join(', ')}): line ${firstLine.get(s.hash)} kept`,
+          raw: raws.get(s.line) ?? '',
+        });
       } else {
         keep.push(s.copy); // a hash collision, not a duplicate
         res.imported++;
       }
     }
-    if (keep.length)
-      await store.copyFrom(
-        qualified(staging),
-        mapper.copyColumns,
-        (async function* () {
-          yield keep.join('');
-        })(),
-      );
+    if (keep.length) await store.copyFrom(qualified(staging), mapper.copyColumns, once(keep.join('')));
   }
 
   // Polygons made valid where they are not (self-intersections, bow-ties…), kept multi.

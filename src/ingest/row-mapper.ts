@@ -123,6 +123,15 @@ export class RowMapper {
       .filter((s): s is Slot => !!s);
   }
 
+  /** Département and key values of a COPY line this mapper wrote (to look the row up in SQL). */
+  keyOfCopyLine(line: string): { dept: string; values: string[] } {
+    const cells = line.replace(/\n$/, '').split('\t');
+    const unescape = (v: string) =>
+      v.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r' })[c] ?? c);
+    const at = (name: string) => unescape(cells[this.copyColumns.indexOf(name)] ?? '');
+    return { dept: at(DEPT_COLUMN), values: this.keySlots.map((s) => at(s.column!.name)) };
+  }
+
   /** Key columns the file lacks: rows can then not be told apart and are all kept. */
   missingKeyColumns(): string[] {
     return this.table.key.filter((k) => k !== DEPT_COLUMN && !this.copyColumns.includes(k));

@@ -190,6 +190,18 @@ for (const make of backends()) {
       assert.equal(users[0]!.n, 1, 'BDNB-doc style SQL on jsonb lists works');
     });
 
+    test('mapped on worker threads, the same rows and the same rejects', async () => {
+      const before = await bdnbChecksums(store);
+      await importBdnb(store, BDNB_TABLES, {
+        paths: [FIXTURES],
+        rejectsPath: join(dir, 'rejects-w.csv'),
+        workerMinBytes: 0,
+      });
+      assert.deepEqual(await bdnbChecksums(store), before);
+      const sorted = async (f: string) => (await readFile(join(dir, f), 'utf8')).split('\n').sort();
+      assert.deepEqual(await sorted('rejects-w.csv'), await sorted('rejects.csv'));
+    });
+
     test('re-running the same import leaves the database identical', async () => {
       const before = await bdnbChecksums(store);
       await importBdnb(store, BDNB_TABLES, { paths: [FIXTURES], rejectsPath: join(dir, 'rejects2.csv') });

@@ -5,6 +5,13 @@ import { CsvParser, detectSeparator, type CsvRecord } from './csv-parser.js';
 
 const CHUNK = 1 << 20;
 
+/** Records parsed from one chunk, with their text: complete records starting on `firstLine`. */
+export interface CsvBatch {
+  records: CsvRecord[];
+  text: string;
+  firstLine: number;
+}
+
 /**
  * A CSV file read as a stream of record batches (memory stays flat whatever its size). The header
  * is read on open; the encoding is UTF-8 unless the first megabyte is not valid UTF-8, then
@@ -21,7 +28,7 @@ export class CsvFile {
   private parser!: CsvParser;
   private decoder!: TextDecoder;
   private iter!: AsyncIterator<Buffer>;
-  private pending: CsvRecord[] = [];
+  private pending: CsvBatch | null = null;
   private done = false;
 
   private constructor(readonly path: string) {}
@@ -39,39 +46,56 @@ export class CsvFile {
     const nl = text.indexOf('\n');
     f.separator = separator ?? detectSeparator(nl < 0 ? text : text.slice(0, nl));
     f.parser = new CsvParser(f.separator);
-    f.parser.push(text, f.pending);
+    const records: CsvRecord[] = [];
+    let consumed = f.parser.push(text, records);
     if (first.done) {
-      f.parser.end(f.pending);
+      consumed += f.parser.end(records);
       f.done = true;
     }
-    const head = f.pending.shift();
+    const head = records.shift();
     if (!head) f.headerError = 'the file is empty (no header line)';
     else if (head.error !== undefined) f.headerError = `header line: ${head.error}`;
-    else f.header = head.fields;
+    else {
+      f.header = head.fields;
+      const rest = consumed.slice(head.raw.length).replace(/^\r?\n/, '');
+      f.pending = { records, text: rest, firstLine: head.line + 1 };
+    }
     f.parser.expectedFields = f.header.length || undefined;
     return f;
   }
 
   /** Record batches, in file order, until the end of the file. */
-  async *batches(): AsyncGenerator<CsvRecord[]> {
+  async *batches(): AsyncGenerator<CsvBatch> {
     if (this.headerError) return;
-    if (this.pending.length) {
-      yield this.pending;
-      this.pending = [];
-    }
+    if (this.pending && (this.pending.records.length || this.pending.text)) yield this.pending;
+    this.pending = null;
     while (!this.done) {
       const next = await this.iter.next();
-      const out: CsvRecord[] = [];
+      const records: CsvRecord[] = [];
+      const firstLine = this.parser.nextLine;
+      let text: string;
       if (next.done) {
-        this.parser.push(this.decoder.decode(), out);
-        this.parser.end(out);
+        text = this.parser.push(this.decoder.decode(), records);
+        text += this.parser.end(records);
         this.done = true;
       } else {
         this.bytesRead += next.value.length;
-        this.parser.push(this.decoder.decode(next.value, { stream: true }), out);
+        text = this.parser.push(this.decoder.decode(next.value, { stream: true }), records);
       }
-      if (out.length) yield out;
+      if (records.length) yield { records, text, firstLine };
     }
+  }
+
+  /** The raw text of the given record lines (a second read, for the rare rows that need it). */
+  static async rawLines(path: string, lines: Set<number>): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    const f = await CsvFile.open(path, undefined);
+    for await (const b of f.batches()) {
+      for (const r of b.records) if (lines.has(r.line)) out.set(r.line, r.raw);
+      if (out.size === lines.size) break;
+    }
+    await f.close();
+    return out;
   }
 
   /** Stops reading (the file handle is released). */

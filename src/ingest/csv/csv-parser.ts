@@ -38,35 +38,51 @@ export class CsvParser {
   private readonly sep: number;
   expectedFields: number | undefined;
 
-  constructor(separator = ',', expectedFields?: number) {
+  constructor(separator = ',', expectedFields?: number, firstLine = 1) {
     if (separator.length !== 1) throw new Error(`separator must be one character, got "${separator}"`);
     this.sep = separator.charCodeAt(0);
     this.expectedFields = expectedFields;
+    this.line = firstLine;
   }
 
-  /** Parses what `chunk` completes; keeps an unfinished last record for the next call. */
-  push(chunk: string, out: CsvRecord[]): void {
+  /**
+   * Parses what `chunk` completes; keeps an unfinished last record for the next call. Returns the
+   * text of the records it completed (so the same records can be parsed again elsewhere).
+   */
+  push(chunk: string, out: CsvRecord[]): string {
     this.buf = this.buf.length ? this.buf + chunk : chunk;
     const consumed = this.scan(out, false);
+    let text = this.buf.slice(0, consumed);
     this.buf = this.buf.slice(consumed);
     if (this.buf.length > MAX_RECORD_CHARS)
-      this.dropFirstLine(out, 'record longer than 64 MB (unterminated quote?)');
+      text += this.dropFirstLine(out, 'record longer than 64 MB (unterminated quote?)');
+    return text;
   }
 
-  private dropFirstLine(out: CsvRecord[], error: string): void {
+  private dropFirstLine(out: CsvRecord[], error: string): string {
     const nl = this.buf.indexOf('\n');
     const stop = nl < 0 ? this.buf.length : nl + 1;
     out.push({ line: this.line, error, raw: this.buf.slice(0, Math.min(stop, 200)).replace(/\r?\n$/, '') });
+    let text = this.buf.slice(0, stop);
     this.buf = this.buf.slice(stop);
     this.line += 1;
     const consumed = this.scan(out, false);
+    text += this.buf.slice(0, consumed);
     this.buf = this.buf.slice(consumed);
+    return text;
   }
 
-  /** Parses the rest at end of file. */
-  end(out: CsvRecord[]): void {
+  /** Parses the rest at end of file; returns its text. */
+  end(out: CsvRecord[]): string {
+    const text = this.buf;
     if (this.buf.length) this.scan(out, true);
     this.buf = '';
+    return text;
+  }
+
+  /** Line number the next record starts on. */
+  get nextLine(): number {
+    return this.line;
   }
 
   private scan(out: CsvRecord[], eof: boolean): number {
