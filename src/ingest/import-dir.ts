@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { TableDef } from './catalog/types.js';
 import { CsvFile } from './csv/csv-file.js';
-import { dropLeftovers, loadTableFile, type TableFileResult } from './load-table-file.js';
+import { dropLeftovers, stageTableFile, type TableFileResult } from './load-table-file.js';
 import { RejectWriter } from './rejects.js';
 import { RowMapper } from './row-mapper.js';
 import { tableFromFileName, tableFromHeader } from './table-detect.js';
@@ -160,18 +160,32 @@ export async function importBdnb(
   const results: TableFileResult[] = [];
   try {
     await dropLeftovers(store);
-    for (const { path, table } of known) {
-      const r = await loadTableFile(table, path, {
-        store,
-        rejects,
-        runId,
-        millesime,
-        defaultDept,
-        workerMinBytes: opts.workerMinBytes,
-        onProgress: (done, total) => opts.onProgress?.(table.name, done, total),
-      });
+    // While the database checks, indexes and swaps one file, the next one is read and copied.
+    let finishing: Promise<TableFileResult> | null = null;
+    const settle = async () => {
+      if (!finishing) return;
+      const r = await finishing;
+      finishing = null;
       results.push(r);
       opts.onFileDone?.(r);
+    };
+    try {
+      for (const { path, table } of known) {
+        const staged = await stageTableFile(table, path, {
+          store,
+          rejects,
+          runId,
+          millesime,
+          defaultDept,
+          workerMinBytes: opts.workerMinBytes,
+          onProgress: (done, total) => opts.onProgress?.(table.name, done, total),
+        });
+        await settle();
+        finishing = staged.finish();
+      }
+      await settle();
+    } finally {
+      await (finishing as Promise<unknown> | null)?.catch(() => undefined);
     }
     await store.query(`UPDATE batid.import_run SET status = 'done', finished_at = now() WHERE run_id = $1`, [
       runId,

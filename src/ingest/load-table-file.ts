@@ -67,16 +67,18 @@ export async function dropLeftovers(store: Store): Promise<void> {
   for (const r of rows) await store.exec(`DROP TABLE IF EXISTS ${qualified(r.name)}`);
 }
 
+export interface StagedFile {
+  /** Checks, indexes and swaps the staged rows in; gives the file's result. */
+  finish(): Promise<TableFileResult>;
+}
+
 /**
- * Loads one CSV file into its table: streamed into a staging table, checked, then swapped in
- * as the département's partition in one transaction. A rerun, or a rerun after a kill, leaves
- * the same rows as a clean run.
+ * Loads one CSV file into its table in two halves. This one streams the file into a staging
+ * table; `finish` (database work only, so an import can stage the next file meanwhile) checks
+ * it, indexes it and swaps it in as the département's partition in one transaction. A rerun, or
+ * a rerun after a kill, leaves the same rows as a clean run.
  */
-export async function loadTableFile(
-  table: TableDef,
-  path: string,
-  ctx: LoadContext,
-): Promise<TableFileResult> {
+export async function stageTableFile(table: TableDef, path: string, ctx: LoadContext): Promise<StagedFile> {
   const { store, rejects } = ctx;
   const file = basename(path);
   const res: TableFileResult = {
@@ -105,7 +107,7 @@ export async function loadTableFile(
   if (csv.headerError) {
     res.fatal = csv.headerError;
     await csv.close();
-    return res;
+    return { finish: async () => res };
   }
   const mapper = new RowMapper(table, csv.header, { defaultDept: ctx.defaultDept });
   res.extraColumns = mapper.extraHeaders;
@@ -113,7 +115,7 @@ export async function loadTableFile(
   if (missingKey.length) {
     res.fatal = `the header lacks the key column(s) of ${table.name}: ${missingKey.join(', ')}`;
     await csv.close();
-    return res;
+    return { finish: async () => res };
   }
   const staging = stagingName(table.name);
   await store.exec(
@@ -198,6 +200,7 @@ export async function loadTableFile(
   firstLine.clear();
   phase('copy');
   res.depts = [...depts].sort();
+  return { finish };
 
   async function settleSuspects(): Promise<void> {
     if (!suspects.length) return;
@@ -229,73 +232,83 @@ export async function loadTableFile(
     if (keep.length) await store.copyFrom(qualified(staging), mapper.copyColumns, once(keep.join('')));
   }
 
-  // Polygons made valid where they are not (self-intersections, bow-ties…), kept multi.
-  for (const c of table.columns) {
-    if (c.type !== 'geometry' || c.geometry !== 'MultiPolygon') continue;
-    const fixed = await store.query<{ n: number }>(
-      `WITH f AS (UPDATE ${qualified(staging)} SET ${q(c.name)} = ST_Multi(ST_CollectionExtract(ST_MakeValid(${q(c.name)}), 3))
+  async function finish(): Promise<TableFileResult> {
+    tPhase = performance.now();
+    // Polygons made valid where they are not (self-intersections, bow-ties…), kept multi.
+    for (const c of table.columns) {
+      if (c.type !== 'geometry' || c.geometry !== 'MultiPolygon') continue;
+      const fixed = await store.query<{ n: number }>(
+        `WITH f AS (UPDATE ${qualified(staging)} SET ${q(c.name)} = ST_Multi(ST_CollectionExtract(ST_MakeValid(${q(c.name)}), 3))
          WHERE ${q(c.name)} IS NOT NULL AND NOT ST_IsValid(${q(c.name)}) RETURNING 1) SELECT count(*)::int AS n FROM f`,
-    );
-    res.madeValid += fixed[0]?.n ?? 0;
-    await store.exec(`UPDATE ${qualified(staging)} SET ${q(c.name)} = NULL WHERE ST_IsEmpty(${q(c.name)})`);
-  }
+      );
+      res.madeValid += fixed[0]?.n ?? 0;
+      await store.exec(`UPDATE ${qualified(staging)} SET ${q(c.name)} = NULL WHERE ST_IsEmpty(${q(c.name)})`);
+    }
 
-  phase('valid');
-  // Cut per département (one département: the staging table is the partition), index, swap.
-  const parts: { dept: string; name: string }[] = [];
-  if (res.depts.length === 1) {
-    const name = newPartName(table.name, res.depts[0]!);
-    await store.exec(
-      `DROP TABLE IF EXISTS ${qualified(name)}; ALTER TABLE ${qualified(staging)} RENAME TO ${q(name)}`,
-    );
-    parts.push({ dept: res.depts[0]!, name });
-  } else {
-    for (const dept of res.depts) {
-      const name = newPartName(table.name, dept);
+    phase('valid');
+    // Cut per département (one département: the staging table is the partition), index, swap.
+    const parts: { dept: string; name: string }[] = [];
+    if (res.depts.length === 1) {
+      const name = newPartName(table.name, res.depts[0]!);
       await store.exec(
-        `DROP TABLE IF EXISTS ${qualified(name)}; CREATE TABLE ${qualified(name)} (LIKE ${qualified(table.name)} INCLUDING DEFAULTS)`,
+        `DROP TABLE IF EXISTS ${qualified(name)}; ALTER TABLE ${qualified(staging)} RENAME TO ${q(name)}`,
       );
-      await store.query(
-        `INSERT INTO ${qualified(name)} SELECT * FROM ${qualified(staging)} WHERE ${q(DEPT_COLUMN)} = $1`,
-        [dept],
-      );
-      parts.push({ dept, name });
+      parts.push({ dept: res.depts[0]!, name });
+    } else {
+      for (const dept of res.depts) {
+        const name = newPartName(table.name, dept);
+        await store.exec(
+          `DROP TABLE IF EXISTS ${qualified(name)}; CREATE TABLE ${qualified(name)} (LIKE ${qualified(table.name)} INCLUDING DEFAULTS)`,
+        );
+        await store.query(
+          `INSERT INTO ${qualified(name)} SELECT * FROM ${qualified(staging)} WHERE ${q(DEPT_COLUMN)} = $1`,
+          [dept],
+        );
+        parts.push({ dept, name });
+      }
+      await store.exec(`DROP TABLE IF EXISTS ${qualified(staging)}`);
     }
-    await store.exec(`DROP TABLE IF EXISTS ${qualified(staging)}`);
+    for (const p of parts) await preparePartition(store, table, p.dept, p.name);
+    phase('index');
+    await store.transaction(async (tx) => {
+      for (const p of parts) await swapPartition(tx, table, p.dept, p.name);
+      for (const p of parts) {
+        const n = await tx.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${qualified(partitionName(table.name, p.dept))}`,
+        );
+        await recordFile(tx, ctx, table.name, p.dept, file, n[0]!.n, res);
+      }
+    });
+    phase('swap');
+    for (const p of parts) await store.exec(`ANALYZE ${qualified(partitionName(table.name, p.dept))}`);
+    phase('analyze');
+    res.refWarnings = await countMissingRefs(store, table, res.depts);
+    phase('refs');
+    return res;
   }
-  for (const p of parts) await preparePartition(store, table, p.dept, p.name);
-  phase('index');
-  await store.transaction(async (tx) => {
-    for (const p of parts) await swapPartition(tx, table, p.dept, p.name);
-    for (const p of parts) {
-      const n = await tx.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM ${qualified(partitionName(table.name, p.dept))}`,
-      );
-      await recordFile(tx, ctx, table.name, p.dept, file, n[0]!.n, res);
-    }
-  });
-  phase('swap');
-  for (const p of parts) await store.exec(`ANALYZE ${qualified(partitionName(table.name, p.dept))}`);
-  phase('analyze');
-  res.refWarnings = await countMissingRefs(store, table, res.depts);
-  phase('refs');
-  return res;
 }
 
+/**
+ * Check constraint (so ATTACH needs no scan) and the parent's indexes, built on the new table
+ * before it is attached. On a server the index builds run side by side on separate connections;
+ * the primary key is built as a unique index, then adopted as the constraint.
+ */
 async function preparePartition(store: Store, table: TableDef, dept: string, name: string): Promise<void> {
   const final = partitionName(table.name, dept);
-  const stmts = [
-    `ALTER TABLE ${qualified(name)} ADD CONSTRAINT ${q(ident63(`${final}_dept_check`))} CHECK (${q(DEPT_COLUMN)} IS NOT NULL AND ${q(DEPT_COLUMN)} = '${dept.replace(/'/g, "''")}')`,
-  ];
-  for (const ix of indexDefs(table)) {
+  const literal = `'${dept.replace(/'/g, "''")}'`;
+  await store.exec(
+    `ALTER TABLE ${qualified(name)} ADD CONSTRAINT ${q(ident63(`${final}_dept_check`))} CHECK (${q(DEPT_COLUMN)} IS NOT NULL AND ${q(DEPT_COLUMN)} = ${literal})`,
+  );
+  const builds = indexDefs(table).map((ix) => {
     const ixName = q(ident63(`${final}_${ix.suffix}__new`));
-    stmts.push(
-      ix.suffix === 'pkey'
-        ? `ALTER TABLE ${qualified(name)} ADD CONSTRAINT ${ixName} PRIMARY KEY ${ix.body.replace(/^\(/, '(')}`
-        : `CREATE INDEX ${ixName} ON ${qualified(name)} ${ix.body}`,
-    );
+    return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${ixName} ON ${qualified(name)} ${ix.body}`;
+  });
+  if (store.kind === 'postgres') await Promise.all(builds.map((b) => store.exec(b)));
+  else for (const b of builds) await store.exec(b);
+  if (table.key.length) {
+    const pk = q(ident63(`${final}_pkey__new`));
+    await store.exec(`ALTER TABLE ${qualified(name)} ADD CONSTRAINT ${pk} PRIMARY KEY USING INDEX ${pk}`);
   }
-  for (const s of stmts) await store.exec(s);
 }
 
 async function swapPartition(tx: Queryable, table: TableDef, dept: string, name: string): Promise<void> {
