@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
 import { importBdnb, summaryLine } from '../ingest/import-dir.js';
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
@@ -11,6 +12,7 @@ export async function runImport(args: string[]): Promise<number> {
     rejects: { type: 'string' },
     dept: { type: 'string' },
     table: { type: 'string', multiple: true },
+    report: { type: 'string' },
   });
   if (values.help || !positionals.length) {
     process.stdout.write(USAGE);

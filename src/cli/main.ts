@@ -7,7 +7,7 @@ Usage: batid <command> [options]
 Commands:
   synth    --dept 03 --scale 0.05 --seed 1 --out DIR   write a synthetic BDNB département export
   import   DIR|FILE… [--millesime 2024-10] [--rejects FILE] [--dept 03] [--table NAME=FILE]
-           import a BDNB département CSV export
+           [--report FILE.json]   import a BDNB département CSV export
   serve    [--port 8080] [--host 127.0.0.1]            serve the HTTP API
   demo     [--scale 0.012] [--port 8080]               synth + import + serve (what npm start runs)
 

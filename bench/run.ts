@@ -1,0 +1,14 @@
+/**
+ * Benchmarks: `npm run bench -- NAME [options]`. Each prints the machine, its parameters and
+ * medians/totals, and writes a JSON record under bench/out/. Record results in BENCHMARKS.md.
+ */
+const NAME = process.argv[2];
+const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
+  import: () => import('./import-bench.js'),
+};
+
+if (!NAME || !BENCHES[NAME]) {
+  console.error(`usage: npm run bench -- ${Object.keys(BENCHES).join('|')} [options]`);
+  process.exit(2);
+}
+await (await BENCHES[NAME]()).run(process.argv.slice(3));
