@@ -1,0 +1,39 @@
+import { randomInt } from 'node:crypto';
+
+/** The RNB alphabet: 31 symbols, no 0/O, I/L/U (domain.md §2). */
+export const RNB_ALPHABET = '123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const BATID_LENGTH = 12;
+const VALID = new RegExp(`^[${RNB_ALPHABET}]{${BATID_LENGTH}}$`);
+
+/** A fresh random BatID (12 symbols, no check character), as stored: `XXXXXXXXXXXX`. */
+export function mintBatid(random: (max: number) => number = randomInt): string {
+  let s = '';
+  for (let i = 0; i < BATID_LENGTH; i++) s += RNB_ALPHABET[random(RNB_ALPHABET.length)];
+  return s;
+}
+
+/** Shown form `XXXX-XXXX-XXXX`. */
+export function formatBatid(id: string): string {
+  return `${id.slice(0, 4)}-${id.slice(4, 8)}-${id.slice(8, 12)}`;
+}
+
+export type ParsedBatid = { ok: true; batid: string } | { ok: false; error: string };
+
+/** Cleans user input (case, spaces, `-`, `_`) and checks it is a BatID/RNB id. */
+export function parseBatid(input: string): ParsedBatid {
+  const cleaned = input.replace(/[\s_-]/g, '').toUpperCase();
+  if (cleaned.length !== BATID_LENGTH) {
+    return {
+      ok: false,
+      error: `a BatID has ${BATID_LENGTH} symbols (XXXX-XXXX-XXXX), got ${cleaned.length}`,
+    };
+  }
+  if (!VALID.test(cleaned)) {
+    const bad = [...cleaned].find((c) => !RNB_ALPHABET.includes(c));
+    return {
+      ok: false,
+      error: `"${bad}" is not a BatID symbol (allowed: ${RNB_ALPHABET}; no 0, O, I, L, U)`,
+    };
+  }
+  return { ok: true, batid: cleaned };
+}

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RNB_ALPHABET, formatBatid, mintBatid, parseBatid } from '../../src/ids/batid.js';
+
+test('batid: minted ids are 12 symbols of the RNB alphabet', () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 2000; i++) {
+    const id = mintBatid();
+    assert.match(id, /^[123456789ABCDEFGHJKMNPQRSTVWXYZ]{12}$/);
+    seen.add(id);
+  }
+  assert.equal(seen.size, 2000);
+  assert.equal(RNB_ALPHABET.length, 31);
+});
+
+test('batid: shown as XXXX-XXXX-XXXX', () => assert.equal(formatBatid('ABCD2345KMNP'), 'ABCD-2345-KMNP'));
+
+const INPUTS: [string, string | RegExp][] = [
+  ['ABCD-2345-KMNP', 'ABCD2345KMNP'],
+  ['abcd 2345 kmnp', 'ABCD2345KMNP'],
+  [' abcd_2345-kmnp ', 'ABCD2345KMNP'],
+  ['ABCD2345KMNP', 'ABCD2345KMNP'],
+  ['ABCD-2345-KMN', /has 12 symbols/],
+  ['ABCD-2345-KMNP1', /has 12 symbols/],
+  ['ABCD-2345-KMN0', /"0" is not a BatID symbol/],
+  ['ABCD-2345-KMNO', /"O" is not a BatID symbol/],
+  ['ABCD-2345-KMNI', /"I" is not a BatID symbol/],
+  ['ABCD-2345-KMNU', /"U" is not a BatID symbol/],
+  ['', /has 12 symbols/],
+];
+for (const [input, want] of INPUTS) {
+  test(`batid: parse ${JSON.stringify(input)}`, () => {
+    const r = parseBatid(input);
+    if (typeof want === 'string') assert.deepEqual(r, { ok: true, batid: want });
+    else {
+      assert.equal(r.ok, false);
+      if (!r.ok) assert.match(r.error, want);
+    }
+  });
+}
