@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
-import { importBdnb, summaryLine } from '../ingest/import-dir.js';
+import { batidLine, importBdnb, summaryLine } from '../ingest/import-dir.js';
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import { DB_OPTIONS, USAGE, parse } from './main.js';
 import { Progress } from './progress.js';
@@ -43,6 +43,7 @@ export async function runImport(args: string[]): Promise<number> {
         if (process.env.BATID_TIMINGS) process.stdout.write(`  timings: ${JSON.stringify(r.timings)}\n`);
       },
       onNote: (m) => process.stderr.write(`${m}\n`),
+      onBatids: (s) => process.stdout.write(`${batidLine(s)}\n`),
     });
     for (const u of summary.unknownFiles) process.stdout.write(`${u.file}: skipped, ${u.reason}\n`);
     const rows = summary.files.reduce((n, f) => n + f.imported, 0);
@@ -53,6 +54,15 @@ export async function runImport(args: string[]): Promise<number> {
     );
     if (summary.rejectsPath)
       process.stdout.write(`rejected rows, duplicates and warnings: ${summary.rejectsPath}\n`);
+    if (values.report) {
+      const report = {
+        backend: store.kind,
+        seconds: (Date.now() - t0) / 1000,
+        maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+        ...summary,
+      };
+      await writeFile(values.report, JSON.stringify(report, null, 2));
+    }
     return 0;
   } finally {
     await store.close();

@@ -9,6 +9,8 @@ Commands:
   import   DIR|FILE… [--millesime 2024-10] [--rejects FILE] [--dept 03] [--table NAME=FILE]
            [--report FILE.json]   import a BDNB département CSV export
   serve    [--port 8080] [--host 127.0.0.1]            serve the HTTP API
+  resolve  SCHEME ID                                    the BatID(s) of an identifier and all their linked ids
+           (schemes: batid rnb bdnb_bg bdnb_bc bdtopo parcelle ban dpe rnc siren dvf)
   demo     [--scale 0.012] [--port 8080]               synth + import + serve (what npm start runs)
 
 Database (every command): embedded PGlite in ./.batid/db by default (--db DIR or BATID_DB=DIR);
@@ -43,6 +45,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./synth-command.js')).runSynth(rest);
     case 'serve':
       return (await import('./serve-command.js')).runServe(rest);
+    case 'resolve':
+      return (await import('./resolve-command.js')).runResolve(rest);
     case 'demo':
       return (await import('./demo-command.js')).runDemo(rest);
     case undefined:

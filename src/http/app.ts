@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
+import { idsRoutes } from './ids-routes.js';
 
 export interface AppOptions {
   logger?: boolean;
@@ -23,9 +24,10 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
       .status(404)
       .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } });
   });
+  idsRoutes(app, store);
   app.get('/v1/health', async () => {
     const rows = await store.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM bdnb.batiment_construction`,
+      `SELECT count(*)::int AS n FROM batid.building WHERE status = 'constructed'`,
     );
     return { status: 'ok', db: store.kind, buildings: rows[0]?.n ?? 0 };
   });

@@ -8,6 +8,7 @@ import { RejectWriter } from './rejects.js';
 import { RowMapper } from './row-mapper.js';
 import { tableFromFileName, tableFromHeader } from './table-detect.js';
 import { normaliseDept } from './dept.js';
+import { assignBatids, type AssignSummary } from '../ids/assign.js';
 
 export interface ImportOptions {
   /** A directory of CSV files, or CSV files. */
@@ -22,10 +23,13 @@ export interface ImportOptions {
   onProgress?: (label: string, done: number, total: number) => void;
   onFileDone?: (r: TableFileResult) => void;
   onNote?: (message: string) => void;
+  onBatids?: (s: AssignSummary) => void;
 }
 
 export interface ImportSummary {
   runId: number;
+  /** BatID assignment per département whose footprints were (re)imported. */
+  batids: AssignSummary[];
   millesime: string | null;
   files: TableFileResult[];
   unknownFiles: { file: string; reason: string }[];
@@ -158,6 +162,7 @@ export async function importBdnb(
   );
   const runId = run[0]!.run_id;
   const results: TableFileResult[] = [];
+  const batids: AssignSummary[] = [];
   try {
     await dropLeftovers(store);
     // While the database checks, indexes and swaps one file, the next one is read and copied.
@@ -187,6 +192,19 @@ export async function importBdnb(
     } finally {
       await (finishing as Promise<unknown> | null)?.catch(() => undefined);
     }
+    // Footprints (re)imported: give them their BatIDs, keeping those of buildings still there.
+    const touched = new Set(
+      results
+        .filter(
+          (r) => !r.fatal && ['batiment_construction', 'rel_batiment_construction_rnb'].includes(r.table),
+        )
+        .flatMap((r) => r.depts),
+    );
+    for (const dept of [...touched].sort()) {
+      const s = await assignBatids(store, dept, { runId, millesime });
+      batids.push(s);
+      opts.onBatids?.(s);
+    }
     await store.query(`UPDATE batid.import_run SET status = 'done', finished_at = now() WHERE run_id = $1`, [
       runId,
     ]);
@@ -202,6 +220,7 @@ export async function importBdnb(
     runId,
     millesime,
     files: results,
+    batids,
     unknownFiles,
     rejectsPath: rejects.written ? rejectsPath : null,
   };
@@ -219,4 +238,12 @@ export function summaryLine(r: TableFileResult): string {
   if (r.extraColumns.length) bits.push(`kept in extra: ${r.extraColumns.join(', ')}`);
   if (r.encoding !== 'utf-8') bits.push(`read as ${r.encoding}`);
   return bits.join(', ');
+}
+
+/** `batid 03: 405123 footprints, 404000 kept, 1000 created, …` */
+export function batidLine(s: AssignSummary): string {
+  return (
+    `BatID ${s.dept}: ${s.footprints} footprints, ${s.kept} kept (${s.updated} updated), ${s.created} created, ` +
+    `${s.demolished} demolished, ${s.merged} merged, ${s.split} split, ${s.conflicts} conflicts queued`
+  );
 }

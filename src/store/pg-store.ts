@@ -15,9 +15,9 @@ types.setTypeParser(1082, (v) => v);
 
 function adapt(c: pg.Pool | pg.PoolClient): Queryable {
   return {
-    async query<T extends Row>(sql: string, params?: readonly unknown[]) {
-      const res = await c.query<T>(sql, params ? [...params] : undefined);
-      return res.rows;
+    async query<T = Row>(sql: string, params?: readonly unknown[]) {
+      const res = await c.query(sql, params ? [...params] : undefined);
+      return res.rows as T[];
     },
     async exec(sql: string) {
       await c.query(sql);

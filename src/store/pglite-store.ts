@@ -16,9 +16,9 @@ function toNumber(v: string): number | string {
 
 function adapt(q: PGlite | Transaction): Queryable {
   return {
-    async query<T extends Row>(sql: string, params?: readonly unknown[]) {
-      const res = await q.query<T>(sql, params ? [...params] : undefined);
-      return res.rows;
+    async query<T = Row>(sql: string, params?: readonly unknown[]) {
+      const res = await q.query(sql, params ? [...params] : undefined);
+      return res.rows as T[];
     },
     async exec(sql: string) {
       await q.exec(sql);

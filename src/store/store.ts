@@ -3,7 +3,7 @@ export type Row = Record<string, unknown>;
 
 export interface Queryable {
   /** One parameterised statement. int8/count come back as numbers, dates as 'YYYY-MM-DD' strings. */
-  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Several statements without parameters (DDL, migrations). */
   exec(sql: string): Promise<void>;
 }
