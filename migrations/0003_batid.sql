@@ -1,6 +1,7 @@
 -- The BatID registry: one row per building ever identified (nothing is ever deleted), the
 -- lifecycle events, the footprints whose match was unclear, and the crosswalk of the keys whose
--- history matters across millésimes (BDNB construction and group ids, RNB ids).
+-- history matters across millésimes (BDNB construction and group ids, RNB ids). No foreign keys:
+-- src/ids/assign.ts is the only writer, and row-level FK checks tripled its bulk inserts.
 CREATE TABLE batid.building (
   batid                  text PRIMARY KEY CHECK (batid ~ '^[1-9A-HJKMNP-TV-Z]{12}$'),
   code_departement_insee text NOT NULL,
@@ -22,7 +23,7 @@ CREATE TABLE batid.event (
   event_id               bigserial PRIMARY KEY,
   at                     timestamptz NOT NULL DEFAULT clock_timestamp(),
   kind                   text NOT NULL CHECK (kind IN ('creation', 'update', 'merge', 'split', 'demolition')),
-  batid                  text NOT NULL REFERENCES batid.building (batid),
+  batid                  text NOT NULL,
   code_departement_insee text NOT NULL,
   parents                text[] NOT NULL DEFAULT '{}',
   children               text[] NOT NULL DEFAULT '{}',
@@ -53,7 +54,7 @@ CREATE INDEX conflict_dept_idx ON batid.conflict (code_departement_insee, status
 CREATE TABLE batid.id_link (
   scheme                 text NOT NULL CHECK (scheme IN ('bdnb_bc', 'bdnb_bg', 'rnb')),
   external_id            text NOT NULL,
-  batid                  text NOT NULL REFERENCES batid.building (batid),
+  batid                  text NOT NULL,
   code_departement_insee text NOT NULL,
   first_millesime        text,
   last_millesime         text,

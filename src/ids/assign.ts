@@ -1,7 +1,7 @@
 import type { Queryable, Store } from '../store/store.js';
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
 import { mintBatid, parseBatid } from './batid.js';
-import { CANDIDATE_DISTANCE_M, classify, type Pair } from './footprint-match.js';
+import { CANDIDATE_DISTANCE_M, classify } from './footprint-match.js';
 
 export interface AssignSummary {
   dept: string;
@@ -15,11 +15,9 @@ export interface AssignSummary {
   conflicts: number;
 }
 
-interface Incoming {
-  bc: string;
-  bg: string | null;
-  rnb: string | null;
-  has_geom: boolean;
+interface RunInfo {
+  runId: number | null;
+  millesime: string | null;
 }
 
 const HAS_RNB_REL = BDNB_TABLES.some(
@@ -28,15 +26,17 @@ const HAS_RNB_REL = BDNB_TABLES.some(
 
 /**
  * Gives every footprint of a département (bdnb.batiment_construction) its BatID, keeping the
- * BatID of every building that is still there (same BDNB id, same RNB id, or same footprint by
- * the RNB rule), recording creations, updates, merges, splits and demolitions, and queueing
- * unclear matches. Runs in one transaction; a rerun on the same data changes nothing.
+ * BatID of every building that is still there — same BDNB id, same RNB id, or same footprint by
+ * the RNB rule (src/ids/footprint-match.ts) — recording creations, updates, merges, splits and
+ * demolitions, and queueing unclear matches. One transaction; a rerun on the same data changes
+ * nothing. Set-based SQL on temp tables (joins, never per-row statements, never big UPDATEs).
  */
-export async function assignBatids(
-  store: Store,
-  dept: string,
-  run: { runId: number | null; millesime: string | null },
-): Promise<AssignSummary> {
+export async function assignBatids(store: Store, dept: string, run: RunInfo): Promise<AssignSummary> {
+  const t0 = performance.now();
+  const mark = (what: string) => {
+    if (process.env.BATID_TIMINGS)
+      process.stderr.write(`  assign ${what}: ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
+  };
   return store.transaction(async (tx) => {
     const sum: AssignSummary = {
       dept,
@@ -49,90 +49,80 @@ export async function assignBatids(
       split: 0,
       conflicts: 0,
     };
-    await tx.exec(`DROP TABLE IF EXISTS pg_temp.inc; DROP TABLE IF EXISTS pg_temp.olds`);
+    await dropTemps(tx);
     const rnbExpr = HAS_RNB_REL
       ? `COALESCE(NULLIF(bc.rnb_id, ''), (SELECT min(r.rnb_id) FROM bdnb.rel_batiment_construction_rnb r
            WHERE r.code_departement_insee = bc.code_departement_insee AND r.batiment_construction_id = bc.batiment_construction_id))`
       : `NULLIF(bc.rnb_id, '')`;
+    // inc: the footprints now; olds: the buildings standing before
     await tx.query(
       `CREATE TEMP TABLE inc AS
-         SELECT bc.batiment_construction_id AS bc, bc.batiment_groupe_id AS bg, ${rnbExpr} AS rnb, bc.geom_cstr AS geom,
-                NULL::text AS batid
+         SELECT bc.batiment_construction_id AS bc, bc.batiment_groupe_id AS bg, upper(replace(${rnbExpr}, '-', '')) AS rnb, bc.geom_cstr AS geom
            FROM bdnb.batiment_construction bc WHERE bc.code_departement_insee = $1`,
       [dept],
     );
-    await tx.exec(`CREATE INDEX ON inc (bc); CREATE INDEX ON inc USING gist (geom); ANALYZE inc`);
     await tx.query(
-      `CREATE TEMP TABLE olds AS SELECT batid, batiment_construction_id AS bc, geom, false AS matched
+      `CREATE TEMP TABLE olds AS SELECT batid, batiment_construction_id AS bc, geom
          FROM batid.building WHERE code_departement_insee = $1 AND status = 'constructed'`,
       [dept],
     );
     await tx.exec(
-      `CREATE INDEX ON olds (bc); CREATE INDEX ON olds (batid); CREATE INDEX ON olds USING gist (geom); ANALYZE olds`,
+      `CREATE UNIQUE INDEX ON inc (bc); ANALYZE inc; CREATE UNIQUE INDEX ON olds (batid); ANALYZE olds`,
     );
-    sum.footprints = (await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM inc`))[0]!.n;
+    sum.footprints = await count(tx, `SELECT count(*)::int AS n FROM inc`);
+    mark('staged');
 
-    // 1. The same building by its ids: same BDNB construction id, or the RNB id it carries.
-    await tx.exec(`UPDATE inc SET batid = o.batid FROM olds o WHERE o.bc = inc.bc`);
-    await tx.exec(`UPDATE inc SET batid = o.batid FROM olds o WHERE inc.batid IS NULL AND inc.rnb IS NOT NULL AND o.batid = upper(replace(inc.rnb, '-', ''))
-                     AND NOT EXISTS (SELECT 1 FROM inc i2 WHERE i2.batid = o.batid)`);
-    await tx.exec(
-      `UPDATE olds SET matched = true WHERE batid IN (SELECT batid FROM inc WHERE batid IS NOT NULL)`,
-    );
+    // 1. The same building by its ids: same BDNB construction id, else the RNB id it carries.
+    await tx.exec(`CREATE TEMP TABLE assigned (bc text PRIMARY KEY, batid text NOT NULL UNIQUE, kind text NOT NULL);
+      INSERT INTO assigned SELECT i.bc, o.batid, 'same' FROM inc i JOIN olds o ON o.bc = i.bc;
+      INSERT INTO assigned SELECT DISTINCT ON (o.batid) i.bc, o.batid, 'same' FROM inc i JOIN olds o ON o.batid = i.rnb
+        WHERE NOT EXISTS (SELECT 1 FROM assigned a WHERE a.bc = i.bc OR a.batid = o.batid) ORDER BY o.batid, i.bc;
+      ANALYZE assigned`);
 
     // 2. The rest by footprint: candidates within 3 m, mutual cover, RNB rule.
-    const pairs = await tx.query<Pair>(
+    await tx.exec(`CREATE TEMP TABLE inc_left AS SELECT i.bc, i.rnb, i.geom FROM inc i WHERE NOT EXISTS (SELECT 1 FROM assigned a WHERE a.bc = i.bc);
+      CREATE TEMP TABLE olds_left AS SELECT o.batid, o.geom FROM olds o WHERE NOT EXISTS (SELECT 1 FROM assigned a WHERE a.batid = o.batid);
+      CREATE INDEX ON olds_left USING gist (geom); ANALYZE inc_left; ANALYZE olds_left`);
+    const pairs = await tx.query<{ old: string; new: string; coverOld: number; coverNew: number }>(
       `SELECT o.batid AS old, i.bc AS new,
               coalesce(ST_Area(ST_Intersection(o.geom, i.geom)) / NULLIF(ST_Area(o.geom), 0), 0)::float8 AS "coverOld",
               coalesce(ST_Area(ST_Intersection(o.geom, i.geom)) / NULLIF(ST_Area(i.geom), 0), 0)::float8 AS "coverNew"
-         FROM inc i JOIN olds o ON NOT o.matched AND ST_DWithin(o.geom, i.geom, ${CANDIDATE_DISTANCE_M})
-        WHERE i.batid IS NULL AND i.geom IS NOT NULL`,
+         FROM inc_left i JOIN olds_left o ON ST_DWithin(o.geom, i.geom, ${CANDIDATE_DISTANCE_M})
+        WHERE i.geom IS NOT NULL`,
     );
-    const olds = (await tx.query<{ batid: string }>(`SELECT batid FROM olds WHERE NOT matched`)).map(
-      (r) => r.batid,
-    );
-    const news = await tx.query<Incoming>(
-      `SELECT bc, bg, rnb, geom IS NOT NULL AS has_geom FROM inc WHERE batid IS NULL`,
-    );
+    const news = await tx.query<{ bc: string; rnb: string | null }>(`SELECT bc, rnb FROM inc_left`);
+    const olds = (await tx.query<{ batid: string }>(`SELECT batid FROM olds_left`)).map((r) => r.batid);
     const decisions = classify(
       olds,
       news.map((n) => n.bc),
       pairs,
     );
-    const rnbOf = new Map(news.map((n) => [n.bc, n.rnb]));
+    mark('matched');
 
-    // New BatIDs, in bulk: an RNB id carried by the footprint when it is free, else minted.
-    const toCreate: string[] = [];
-    for (const d of decisions) {
-      if (d.kind === 'creation' || d.kind === 'merge') toCreate.push(d.new);
-      else if (d.kind === 'split') toCreate.push(...d.news);
-    }
-    const idOf = await mintFor(tx, toCreate, rnbOf);
+    // New BatIDs (creations, merge and split children) and the decisions' other effects.
+    const kindOf = new Map<string, 'creation' | 'merge' | 'split'>();
     const events: EventRow[] = [];
-    const retired: { batid: string; status: 'demolished' | 'retired' }[] = [];
-    const sameBc: string[] = [];
-    const sameId: string[] = [];
+    const retired: [string, 'demolished' | 'retired'][] = [];
+    const sames: [string, string][] = [];
+    for (const d of decisions) {
+      if (d.kind === 'same') sames.push([d.new, d.old]);
+      else if (d.kind === 'creation') kindOf.set(d.new, 'creation');
+      else if (d.kind === 'merge') kindOf.set(d.new, 'merge');
+      else if (d.kind === 'split') for (const n of d.news) kindOf.set(n, 'split');
+    }
+    const idOf = await mintFor(tx, [...kindOf.keys()], new Map(news.map((n) => [n.bc, n.rnb])));
     for (const d of decisions) {
       switch (d.kind) {
-        case 'same':
-          sameBc.push(d.new);
-          sameId.push(d.old);
-          break;
         case 'creation':
-          events.push({
-            kind: 'creation',
-            batid: idOf.get(d.new)!,
-            detail: { batiment_construction_id: d.new },
-          });
           sum.created++;
           break;
         case 'demolition':
-          retired.push({ batid: d.old, status: 'demolished' });
+          retired.push([d.old, 'demolished']);
           events.push({ kind: 'demolition', batid: d.old });
           sum.demolished++;
           break;
         case 'merge':
-          for (const o of d.olds) retired.push({ batid: o, status: 'retired' });
+          for (const o of d.olds) retired.push([o, 'retired']);
           events.push({
             kind: 'merge',
             batid: idOf.get(d.new)!,
@@ -143,7 +133,7 @@ export async function assignBatids(
           break;
         case 'split': {
           const children = d.news.map((n) => idOf.get(n)!);
-          retired.push({ batid: d.old, status: 'retired' });
+          retired.push([d.old, 'retired']);
           for (const c of children) events.push({ kind: 'split', batid: c, parents: [d.old] });
           events.push({ kind: 'split', batid: d.old, children });
           sum.split++;
@@ -161,40 +151,56 @@ export async function assignBatids(
           );
           sum.conflicts++;
           break;
+        case 'same':
+          break;
       }
     }
-    await tx.query(
-      `UPDATE inc SET batid = u.id FROM unnest($1::text[], $2::text[]) AS u(bc, id) WHERE inc.bc = u.bc`,
-      [
-        [...sameBc, ...idOf.keys()],
-        [...sameId, ...idOf.values()],
-      ],
-    );
+    const rows: [string, string, string][] = [
+      ...sames.map(([bc, id]): [string, string, string] => [bc, id, 'same']),
+      ...[...idOf].map(([bc, id]): [string, string, string] => [bc, id, kindOf.get(bc)!]),
+    ];
+    for (let i = 0; i < rows.length; i += 50_000) {
+      const chunk = rows.slice(i, i + 50_000);
+      await tx.query(`INSERT INTO assigned SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`, [
+        chunk.map((r) => r[0]),
+        chunk.map((r) => r[1]),
+        chunk.map((r) => r[2]),
+      ]);
+    }
+    await tx.exec(`ANALYZE assigned`);
+    mark('minted');
+
+    // 3. Write: new buildings, retired ones, kept ones following their footprint.
     await tx.query(
       `INSERT INTO batid.building (batid, code_departement_insee, status, batiment_construction_id, batiment_groupe_id, geom, first_millesime, last_millesime)
-       SELECT i.batid, $1, 'constructed', i.bc, i.bg, i.geom, $2, $2 FROM inc i WHERE i.batid = ANY($3::text[])`,
-      [dept, run.millesime, [...idOf.values()]],
+       SELECT a.batid, $1, 'constructed', i.bc, i.bg, i.geom, $2, $2 FROM assigned a JOIN inc i ON i.bc = a.bc WHERE a.kind <> 'same'`,
+      [dept, run.millesime],
+    );
+    await tx.query(
+      `INSERT INTO batid.event (kind, batid, code_departement_insee, run_id, millesime, detail)
+       SELECT 'creation', a.batid, $1, $2, $3, jsonb_build_object('batiment_construction_id', a.bc)
+         FROM assigned a WHERE a.kind = 'creation' ORDER BY a.bc`,
+      [dept, run.runId, run.millesime],
     );
     await tx.query(
       `UPDATE batid.building b SET status = u.status, batiment_construction_id = NULL, updated_at = now(), last_millesime = $3
          FROM unnest($1::text[], $2::text[]) AS u(batid, status) WHERE b.batid = u.batid`,
-      [retired.map((r) => r.batid), retired.map((r) => r.status), run.millesime],
+      [retired.map((r) => r[0]), retired.map((r) => r[1]), run.millesime],
     );
-
-    // 3. Buildings kept: follow their footprint (ids, group, shape); a change is an update event.
     const changed = await tx.query<{ batid: string; geometry: boolean; ids: boolean }>(
-      `WITH upd AS (
-         SELECT b.batid,
-                CASE WHEN b.geom IS NULL OR i.geom IS NULL THEN (b.geom IS NULL) <> (i.geom IS NULL) ELSE NOT ST_Equals(b.geom, i.geom) END AS geometry,
+      `WITH k AS (
+         SELECT b.batid, i.bc, i.bg, i.geom,
+                CASE WHEN b.geom IS NULL OR i.geom IS NULL THEN (b.geom IS NULL) <> (i.geom IS NULL)
+                     ELSE NOT ST_Equals(b.geom, i.geom) END AS geometry,
                 (b.batiment_construction_id IS DISTINCT FROM i.bc OR b.batiment_groupe_id IS DISTINCT FROM i.bg) AS ids,
-                i.bc, i.bg, i.geom
-           FROM batid.building b JOIN inc i ON i.batid = b.batid
-          WHERE b.code_departement_insee = $1)
-       UPDATE batid.building b SET batiment_construction_id = u.bc, batiment_groupe_id = u.bg, geom = u.geom,
-              last_millesime = $2, updated_at = CASE WHEN u.geometry OR u.ids THEN now() ELSE b.updated_at END
-         FROM upd u WHERE b.batid = u.batid AND (u.geometry OR u.ids OR b.last_millesime IS DISTINCT FROM $2)
-       RETURNING b.batid, u.geometry, u.ids`,
-      [dept, run.millesime],
+                b.last_millesime IS DISTINCT FROM $1 AS newer
+           FROM assigned a JOIN inc i ON i.bc = a.bc JOIN batid.building b ON b.batid = a.batid
+          WHERE a.kind = 'same')
+       UPDATE batid.building b SET batiment_construction_id = k.bc, batiment_groupe_id = k.bg, geom = k.geom, last_millesime = $1,
+              updated_at = CASE WHEN k.geometry OR k.ids THEN now() ELSE b.updated_at END
+         FROM k WHERE b.batid = k.batid AND (k.geometry OR k.ids OR k.newer)
+       RETURNING b.batid, k.geometry, k.ids`,
+      [run.millesime],
     );
     for (const c of changed) {
       if (!c.geometry && !c.ids) continue;
@@ -202,15 +208,27 @@ export async function assignBatids(
       sum.updated++;
     }
     await insertEvents(tx, dept, run, events);
-    sum.kept = (
-      await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM inc i JOIN olds o ON o.batid = i.batid`)
-    )[0]!.n;
+    sum.kept = await count(tx, `SELECT count(*)::int AS n FROM assigned WHERE kind = 'same'`);
+    mark('written');
 
     // 4. Crosswalk of the ids whose history matters: current links active, the others kept inactive.
     await linkIds(tx, dept, run.millesime);
-    await tx.exec(`DROP TABLE IF EXISTS pg_temp.inc; DROP TABLE IF EXISTS pg_temp.olds`);
+    await dropTemps(tx);
+    mark('linked');
     return sum;
   });
+}
+
+async function count(tx: Queryable, sql: string): Promise<number> {
+  return (await tx.query<{ n: number }>(sql))[0]!.n;
+}
+
+async function dropTemps(tx: Queryable): Promise<void> {
+  await tx.exec(
+    ['inc', 'olds', 'assigned', 'inc_left', 'olds_left', 'cur']
+      .map((t) => `DROP TABLE IF EXISTS pg_temp.${t};`)
+      .join(' '),
+  );
 }
 
 interface EventRow {
@@ -221,18 +239,13 @@ interface EventRow {
   detail?: unknown;
 }
 
-async function insertEvents(
-  tx: Queryable,
-  dept: string,
-  run: { runId: number | null; millesime: string | null },
-  events: EventRow[],
-): Promise<void> {
+async function insertEvents(tx: Queryable, dept: string, run: RunInfo, events: EventRow[]): Promise<void> {
   for (let i = 0; i < events.length; i += 20_000) {
     await tx.query(
       `INSERT INTO batid.event (kind, batid, code_departement_insee, parents, children, run_id, millesime, detail)
-       SELECT e.kind, e.batid, $2, ARRAY(SELECT jsonb_array_elements_text(coalesce(e.parents, '[]'))),
-              ARRAY(SELECT jsonb_array_elements_text(coalesce(e.children, '[]'))), $3, $4, e.detail
-         FROM jsonb_to_recordset($1::jsonb) AS e(kind text, batid text, parents jsonb, children jsonb, detail jsonb)`,
+       SELECT x.e->>'kind', x.e->>'batid', $2, ARRAY(SELECT jsonb_array_elements_text(coalesce(x.e->'parents', '[]'))),
+              ARRAY(SELECT jsonb_array_elements_text(coalesce(x.e->'children', '[]'))), $3, $4, x.e->'detail'
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY x.n`,
       [JSON.stringify(events.slice(i, i + 20_000)), dept, run.runId, run.millesime],
     );
   }
@@ -262,7 +275,7 @@ async function mintFor(
       return { bc: w.bc, id };
     });
     const rows = await tx.query<{ batid: string }>(
-      `SELECT batid FROM batid.building WHERE batid = ANY($1::text[])`,
+      `SELECT b.batid FROM batid.building b JOIN unnest($1::text[]) AS u(id) ON b.batid = u.id`,
       [batch.map((b) => b.id)],
     );
     const taken = new Set(rows.map((r) => r.batid));
@@ -273,19 +286,26 @@ async function mintFor(
 }
 
 async function linkIds(tx: Queryable, dept: string, millesime: string | null): Promise<void> {
-  await tx.query(`UPDATE batid.id_link SET active = false WHERE code_departement_insee = $1 AND active`, [
-    dept,
-  ]);
-  for (const [scheme, expr] of [
-    ['bdnb_bc', 'bc'],
-    ['bdnb_bg', 'bg'],
-    ['rnb', `upper(replace(rnb, '-', ''))`],
-  ] as const) {
-    await tx.query(
-      `INSERT INTO batid.id_link (scheme, external_id, batid, code_departement_insee, first_millesime, last_millesime, active)
-       SELECT DISTINCT $1::text, ${expr}, batid, $2::text, $3::text, $3::text, true FROM inc WHERE batid IS NOT NULL AND ${expr} IS NOT NULL
-       ON CONFLICT (scheme, external_id, batid) DO UPDATE SET active = true, last_millesime = EXCLUDED.last_millesime`,
-      [scheme, dept, millesime],
-    );
-  }
+  await tx.exec(`CREATE TEMP TABLE cur AS
+      SELECT 'bdnb_bc'::text AS scheme, a.bc AS external_id, a.batid FROM assigned a
+      UNION ALL SELECT DISTINCT 'bdnb_bg', i.bg, a.batid FROM assigned a JOIN inc i ON i.bc = a.bc WHERE i.bg IS NOT NULL
+      UNION ALL SELECT DISTINCT 'rnb', i.rnb, a.batid FROM assigned a JOIN inc i ON i.bc = a.bc WHERE i.rnb IS NOT NULL;
+    CREATE INDEX ON cur (scheme, external_id, batid); ANALYZE cur`);
+  const same = `c.scheme = l.scheme AND c.external_id = l.external_id AND c.batid = l.batid`;
+  await tx.query(
+    `UPDATE batid.id_link l SET active = false
+      WHERE l.code_departement_insee = $1 AND l.active AND NOT EXISTS (SELECT 1 FROM cur c WHERE ${same})`,
+    [dept],
+  );
+  await tx.query(
+    `UPDATE batid.id_link l SET active = true, last_millesime = $1 FROM cur c
+      WHERE ${same} AND (NOT l.active OR l.last_millesime IS DISTINCT FROM $1)`,
+    [millesime],
+  );
+  await tx.query(
+    `INSERT INTO batid.id_link (scheme, external_id, batid, code_departement_insee, first_millesime, last_millesime, active)
+     SELECT c.scheme, c.external_id, c.batid, $1, $2, $2, true FROM cur c
+      WHERE NOT EXISTS (SELECT 1 FROM batid.id_link l WHERE ${same})`,
+    [dept, millesime],
+  );
 }

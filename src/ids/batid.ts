@@ -1,14 +1,29 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /** The RNB alphabet: 31 symbols, no 0/O, I/L/U (domain.md §2). */
 export const RNB_ALPHABET = '123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const BATID_LENGTH = 12;
 const VALID = new RegExp(`^[${RNB_ALPHABET}]{${BATID_LENGTH}}$`);
 
+let pool = Buffer.alloc(0);
+let at = 0;
+
+/** One uniform symbol index in 0..30 from a buffered CSPRNG (bytes ≥ 248 rejected: no modulo bias). */
+function randomSymbol(): number {
+  for (;;) {
+    if (at >= pool.length) {
+      pool = randomBytes(1 << 16);
+      at = 0;
+    }
+    const b = pool[at++]!;
+    if (b < 248) return b % 31;
+  }
+}
+
 /** A fresh random BatID (12 symbols, no check character), as stored: `XXXXXXXXXXXX`. */
-export function mintBatid(random: (max: number) => number = randomInt): string {
+export function mintBatid(): string {
   let s = '';
-  for (let i = 0; i < BATID_LENGTH; i++) s += RNB_ALPHABET[random(RNB_ALPHABET.length)];
+  for (let i = 0; i < BATID_LENGTH; i++) s += RNB_ALPHABET[randomSymbol()];
   return s;
 }
 

@@ -38,3 +38,14 @@ for (const [input, want] of INPUTS) {
     }
   });
 }
+
+test('batid: symbols are drawn uniformly (chi-square over 31 symbols)', () => {
+  const counts = new Map<string, number>();
+  const n = 20_000;
+  for (let i = 0; i < n; i++) for (const c of mintBatid()) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const expected = (n * 12) / 31;
+  let chi = 0;
+  for (const c of RNB_ALPHABET) chi += ((counts.get(c) ?? 0) - expected) ** 2 / expected;
+  // 30 degrees of freedom: p = 0.001 at 59.7
+  assert.ok(chi < 59.7, `chi-square ${chi.toFixed(1)}`);
+});
