@@ -6,6 +6,7 @@ Usage: batid <command> [options]
 
 Commands:
   synth    --dept 03 --scale 0.05 --seed 1 --out DIR   write a synthetic BDNB département export
+  synth    --evolve-from DIR --seed 2 --out DIR2        write its next millésime (+ ground_truth.csv)
   import   DIR|FILE… [--millesime 2024-10] [--rejects FILE] [--dept 03] [--table NAME=FILE]
            [--report FILE.json]   import a BDNB département CSV export
   serve    [--port 8080] [--host 127.0.0.1]            serve the HTTP API

@@ -1,3 +1,4 @@
+import { evolve } from '../synth/evolve.js';
 import { synthesize } from '../synth/synthesize.js';
 import { USAGE, parse } from './main.js';
 
@@ -8,6 +9,7 @@ export async function runSynth(args: string[]): Promise<number> {
     scale: { type: 'string' },
     seed: { type: 'string' },
     out: { type: 'string' },
+    'evolve-from': { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(USAGE);
@@ -19,6 +21,18 @@ export async function runSynth(args: string[]): Promise<number> {
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0)
     throw new Error(`--seed must be a non-negative integer, got "${values.seed}"`);
+  if (values['evolve-from']) {
+    if (!values.out) throw new Error('--evolve-from needs --out DIR for the next millésime');
+    const t0 = Date.now();
+    const res = await evolve({ from: values['evolve-from'], out: values.out, seed });
+    const count = (k: string) => res.truth.filter((t) => t.kind === k).length;
+    process.stdout.write(
+      `wrote the next millésime of ${values['evolve-from']} to ${values.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ` +
+        `${count('same')} kept, ${count('creation')} created, ${count('demolition')} demolished, ${count('merge')} merged, ` +
+        `${count('split')} split (ground truth: ${values.out}/ground_truth.csv)\n`,
+    );
+    return 0;
+  }
   const dept = (values.dept ?? '03').toUpperCase();
   const out = values.out ?? `synth-${dept}-s${scale}`;
   const t0 = Date.now();

@@ -30,6 +30,8 @@ export interface ImportSummary {
   runId: number;
   /** BatID assignment per département whose footprints were (re)imported. */
   batids: AssignSummary[];
+  /** Time spent assigning BatIDs (s). */
+  batidSeconds: number;
   millesime: string | null;
   files: TableFileResult[];
   unknownFiles: { file: string; reason: string }[];
@@ -163,6 +165,7 @@ export async function importBdnb(
   const runId = run[0]!.run_id;
   const results: TableFileResult[] = [];
   const batids: AssignSummary[] = [];
+  let batidSeconds: number;
   try {
     await dropLeftovers(store);
     // While the database checks, indexes and swaps one file, the next one is read and copied.
@@ -200,11 +203,13 @@ export async function importBdnb(
         )
         .flatMap((r) => r.depts),
     );
+    const tAssign = performance.now();
     for (const dept of [...touched].sort()) {
       const s = await assignBatids(store, dept, { runId, millesime });
       batids.push(s);
       opts.onBatids?.(s);
     }
+    batidSeconds = (performance.now() - tAssign) / 1000;
     await store.query(`UPDATE batid.import_run SET status = 'done', finished_at = now() WHERE run_id = $1`, [
       runId,
     ]);
@@ -221,6 +226,7 @@ export async function importBdnb(
     millesime,
     files: results,
     batids,
+    batidSeconds,
     unknownFiles,
     rejectsPath: rejects.written ? rejectsPath : null,
   };
