@@ -21,6 +21,17 @@ ALTER TABLE bdnb."adresse" ADD CONSTRAINT "adresse_pkey" PRIMARY KEY ("cle_inter
 CREATE INDEX "adresse_geom_adresse_gist" ON bdnb."adresse" USING gist ("geom_adresse");
 CREATE INDEX "adresse_code_commune_insee_idx" ON bdnb."adresse" ("code_commune_insee");
 
+CREATE TABLE bdnb."adresse_metrique" (
+  "cle_interop_adr" text,
+  "code_departement_insee" text NOT NULL,
+  "nb_batiment_groupe" integer,
+  "nb_batiment_construction" integer,
+  "nb_log" integer,
+  "distance_batiment_plus_proche" double precision,
+  "extra" jsonb
+) PARTITION BY LIST ("code_departement_insee");
+ALTER TABLE bdnb."adresse_metrique" ADD CONSTRAINT "adresse_metrique_pkey" PRIMARY KEY ("cle_interop_adr", "code_departement_insee");
+
 CREATE TABLE bdnb."ancqpv" (
   "code_qp" text,
   "commune_qp" text,
@@ -517,6 +528,19 @@ CREATE TABLE bdnb."batiment_groupe_rnc" (
 ) PARTITION BY LIST ("code_departement_insee");
 ALTER TABLE bdnb."batiment_groupe_rnc" ADD CONSTRAINT "batiment_groupe_rnc_pkey" PRIMARY KEY ("batiment_groupe_id", "code_departement_insee");
 
+CREATE TABLE bdnb."batiment_groupe_rpls" (
+  "batiment_groupe_id" text,
+  "code_departement_insee" text NOT NULL,
+  "nb_log" integer,
+  "classe_ener_principale" text,
+  "classe_ges_principale" text,
+  "annee_construction" integer,
+  "l_denomination_bailleur" text,
+  "qpv" boolean,
+  "extra" jsonb
+) PARTITION BY LIST ("code_departement_insee");
+ALTER TABLE bdnb."batiment_groupe_rpls" ADD CONSTRAINT "batiment_groupe_rpls_pkey" PRIMARY KEY ("batiment_groupe_id", "code_departement_insee");
+
 CREATE TABLE bdnb."batiment_groupe_simulations_dpe" (
   "batiment_groupe_id" text,
   "code_departement_insee" text NOT NULL,
@@ -701,6 +725,44 @@ CREATE TABLE bdnb."batiment_groupe_wall_dict" (
 ) PARTITION BY LIST ("code_departement_insee");
 ALTER TABLE bdnb."batiment_groupe_wall_dict" ADD CONSTRAINT "batiment_groupe_wall_dict_pkey" PRIMARY KEY ("batiment_groupe_id", "code_departement_insee");
 
+CREATE TABLE bdnb."dpe_logement" (
+  "identifiant_dpe" text,
+  "code_departement_insee" text NOT NULL,
+  "numero_dpe_remplace" text,
+  "type_dpe" text,
+  "arrete_2021" boolean,
+  "date_etablissement_dpe" date,
+  "date_reception_dpe" date,
+  "type_batiment_dpe" text,
+  "annee_construction_dpe" integer,
+  "periode_construction_dpe" text,
+  "numero_etage_appartement" integer,
+  "surface_habitable_logement" double precision,
+  "surface_habitable_immeuble" double precision,
+  "nombre_niveau_logement" integer,
+  "classe_bilan_dpe" text,
+  "classe_emission_ges" text,
+  "conso_5_usages_ep_m2" double precision,
+  "conso_5_usages_ef_m2" double precision,
+  "emission_ges_5_usages_m2" double precision,
+  "type_energie_chauffage" text,
+  "type_generateur_chauffage" text,
+  "type_installation_chauffage" text,
+  "type_energie_ecs" text,
+  "type_generateur_ecs" text,
+  "type_installation_ecs" text,
+  "type_isolation_mur_exterieur" text,
+  "type_isolation_plancher_bas" text,
+  "type_isolation_plancher_haut" text,
+  "type_vitrage" text,
+  "type_materiaux_menuiserie" text,
+  "type_ventilation" text,
+  "cle_interop_adr" text,
+  "extra" jsonb
+) PARTITION BY LIST ("code_departement_insee");
+ALTER TABLE bdnb."dpe_logement" ADD CONSTRAINT "dpe_logement_pkey" PRIMARY KEY ("identifiant_dpe", "code_departement_insee");
+CREATE INDEX "dpe_logement_cle_interop_adr_idx" ON bdnb."dpe_logement" ("cle_interop_adr");
+
 CREATE TABLE bdnb."iris_contexte_geographique" (
   "action_coeur_ville_code_anct" text,
   "action_coeur_ville_libelle" text,
@@ -771,12 +833,25 @@ ALTER TABLE bdnb."iris_simulations_valeur_verte" ADD CONSTRAINT "iris_simulation
 CREATE TABLE bdnb."parcelle" (
   "parcelle_id" text,
   "code_departement_insee" text NOT NULL,
+  "code_commune_insee" text,
   "s_geom_parcelle" double precision,
   "geom_parcelle" geometry(MultiPolygon, 2154),
   "extra" jsonb
 ) PARTITION BY LIST ("code_departement_insee");
 ALTER TABLE bdnb."parcelle" ADD CONSTRAINT "parcelle_pkey" PRIMARY KEY ("parcelle_id", "code_departement_insee");
 CREATE INDEX "parcelle_geom_parcelle_gist" ON bdnb."parcelle" USING gist ("geom_parcelle");
+CREATE INDEX "parcelle_code_commune_insee_idx" ON bdnb."parcelle" ("code_commune_insee");
+
+CREATE TABLE bdnb."parcelle_sitadel" (
+  "parcelle_id" text,
+  "code_departement_insee" text NOT NULL,
+  "nb_permis" integer,
+  "nb_logements_crees" integer,
+  "nb_logements_demolis" integer,
+  "date_derniere_autorisation" date,
+  "extra" jsonb
+) PARTITION BY LIST ("code_departement_insee");
+ALTER TABLE bdnb."parcelle_sitadel" ADD CONSTRAINT "parcelle_sitadel_pkey" PRIMARY KEY ("parcelle_id", "code_departement_insee");
 
 CREATE TABLE bdnb."proprietaire" (
   "code_departement_insee" text NOT NULL,
@@ -848,6 +923,15 @@ CREATE TABLE bdnb."rel_batiment_construction_adresse" (
 ALTER TABLE bdnb."rel_batiment_construction_adresse" ADD CONSTRAINT "rel_batiment_construction_adresse_pkey" PRIMARY KEY ("batiment_construction_id", "cle_interop_adr", "code_departement_insee");
 CREATE INDEX "rel_batiment_construction_adresse_cle_interop_adr_idx" ON bdnb."rel_batiment_construction_adresse" ("cle_interop_adr");
 
+CREATE TABLE bdnb."rel_batiment_construction_rnb" (
+  "batiment_construction_id" text,
+  "rnb_id" text,
+  "code_departement_insee" text NOT NULL,
+  "score_appariement" double precision,
+  "extra" jsonb
+) PARTITION BY LIST ("code_departement_insee");
+ALTER TABLE bdnb."rel_batiment_construction_rnb" ADD CONSTRAINT "rel_batiment_construction_rnb_pkey" PRIMARY KEY ("batiment_construction_id", "rnb_id", "code_departement_insee");
+
 CREATE TABLE bdnb."rel_batiment_groupe_adresse" (
   "batiment_groupe_id" text,
   "classe" text,
@@ -861,6 +945,14 @@ CREATE TABLE bdnb."rel_batiment_groupe_adresse" (
 ALTER TABLE bdnb."rel_batiment_groupe_adresse" ADD CONSTRAINT "rel_batiment_groupe_adresse_pkey" PRIMARY KEY ("batiment_groupe_id", "cle_interop_adr", "code_departement_insee");
 CREATE INDEX "rel_batiment_groupe_adresse_geom_bat_adresse_gist" ON bdnb."rel_batiment_groupe_adresse" USING gist ("geom_bat_adresse");
 CREATE INDEX "rel_batiment_groupe_adresse_cle_interop_adr_idx" ON bdnb."rel_batiment_groupe_adresse" ("cle_interop_adr");
+
+CREATE TABLE bdnb."rel_batiment_groupe_dpe_logement" (
+  "batiment_groupe_id" text,
+  "identifiant_dpe" text,
+  "code_departement_insee" text NOT NULL,
+  "extra" jsonb
+) PARTITION BY LIST ("code_departement_insee");
+ALTER TABLE bdnb."rel_batiment_groupe_dpe_logement" ADD CONSTRAINT "rel_batiment_groupe_dpe_logement_pkey" PRIMARY KEY ("batiment_groupe_id", "identifiant_dpe", "code_departement_insee");
 
 CREATE TABLE bdnb."rel_batiment_groupe_merimee" (
   "batiment_groupe_id" text,
@@ -971,4 +1063,31 @@ CREATE TABLE bdnb."rel_batiment_groupe_siret_complet" (
 ) PARTITION BY LIST ("code_departement_insee");
 ALTER TABLE bdnb."rel_batiment_groupe_siret_complet" ADD CONSTRAINT "rel_batiment_groupe_siret_complet_pkey" PRIMARY KEY ("batiment_groupe_id", "siret", "code_departement_insee");
 CREATE INDEX "rel_batiment_groupe_siret_complet_cle_interop_adr_idx" ON bdnb."rel_batiment_groupe_siret_complet" ("cle_interop_adr");
+
+CREATE TABLE bdnb."rel_parcelle_sitadel" (
+  "parcelle_id" text,
+  "numero_permis" text,
+  "code_departement_insee" text NOT NULL,
+  "extra" jsonb
+) PARTITION BY LIST ("code_departement_insee");
+ALTER TABLE bdnb."rel_parcelle_sitadel" ADD CONSTRAINT "rel_parcelle_sitadel_pkey" PRIMARY KEY ("parcelle_id", "numero_permis", "code_departement_insee");
+
+CREATE TABLE bdnb."sitadel" (
+  "numero_permis" text,
+  "code_departement_insee" text NOT NULL,
+  "code_commune_insee" text,
+  "type_permis" text,
+  "nature_projet" text,
+  "statut" text,
+  "date_autorisation" date,
+  "date_ouverture_chantier" date,
+  "date_achevement" date,
+  "nb_logements_crees" integer,
+  "nb_logements_demolis" integer,
+  "surface_plancher_creee" double precision,
+  "destination_principale" text,
+  "extra" jsonb
+) PARTITION BY LIST ("code_departement_insee");
+ALTER TABLE bdnb."sitadel" ADD CONSTRAINT "sitadel_pkey" PRIMARY KEY ("numero_permis", "code_departement_insee");
+CREATE INDEX "sitadel_code_commune_insee_idx" ON bdnb."sitadel" ("code_commune_insee");
 

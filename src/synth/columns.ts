@@ -136,6 +136,20 @@ const BY_NAME: Record<string, Gen> = {
   date_mutation: (x, r) =>
     `${r.int(2014, 2024)}-${String(r.int(1, 12)).padStart(2, '0')}-${String(r.int(1, 28)).padStart(2, '0')}`,
   valeur_fonciere: (x, r) => Math.round((x.g!.collective ? 350_000 : 60_000) * r.float(0.5, 3)),
+  // permits (SITADEL)
+  numero_permis: (x) =>
+    `PC0${x.town.commune.code}${String(x.p!.year % 100).padStart(2, '0')}${String(x.g!.idx).padStart(5, '0')}`,
+  type_permis: () => 'PC',
+  nature_projet: (x) => (x.p!.year >= 2013 ? 'construction neuve' : 'extension'),
+  statut: () => 'terminé',
+  date_autorisation: (x, r) =>
+    `${Math.max(2000, x.p!.year - 1)}-${String(r.int(1, 12)).padStart(2, '0')}-${String(r.int(1, 28)).padStart(2, '0')}`,
+  nb_logements_crees: (x) => (x.p!.year >= 2013 ? x.p!.dwellings : 0),
+  nb_logements_demolis: () => 0,
+  nb_permis: () => 1,
+  // per address
+  nb_batiment_groupe: () => 1,
+  nb_batiment_construction: (x) => x.g!.constructions.length,
   // networks
   indicateur_distance_au_reseau: (x) => (x.g!.nearNetwork ? '<50m' : '>1000m'),
   potentiel_raccordement_reseau_chaleur: (x) =>

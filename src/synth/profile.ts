@@ -41,6 +41,12 @@ export interface Profile {
   altitude: number;
   sale: boolean;
   metered: boolean;
+  /** DPE certificates of its dwellings (0 without DPE) */
+  dpeCount: number;
+  /** a building permit in SITADEL */
+  permit: boolean;
+  /** owned by a legal person listed in the open owner files */
+  owner: boolean;
 }
 
 const PERIOD_YEARS: Record<keyof typeof PERIOD, [number, number]> = {
@@ -98,5 +104,8 @@ export function profileOf(g: Group, seed: number): Profile {
     altitude: Math.round(rng.float(180, 520) * 10) / 10,
     sale: rng.chance(0.15),
     metered: residential && rng.chance(0.6),
+    dpeCount: g.collective ? rng.int(1, 4) : rng.chance(0.25) ? 2 : 1,
+    permit: year >= 2013 ? rng.chance(0.6) : rng.chance(0.01),
+    owner: g.collective ? rng.chance(0.4) : use === 'Tertiaire' ? rng.chance(0.3) : false,
   };
 }

@@ -37,17 +37,20 @@ export const SOURCES: Record<string, RowSource> = {
       if (g.number !== null) for (const c of g.constructions) yield { town: t, g, p: pf(g), c };
   },
   rel_batiment_groupe_parcelle: (t, pf, r) => perGroup(t, pf, r, () => true),
-  rel_batiment_construction_rnb: function* (t, pf, r) {
-    for (const g of t.groups)
-      for (const c of g.constructions) if (r.chance(0.7)) yield { town: t, g, p: pf(g), c };
+  // every construction; those without an RNB id (30%) have an empty key and are left out
+  rel_batiment_construction_rnb: function* (t, pf) {
+    for (const g of t.groups) for (const c of g.constructions) yield { town: t, g, p: pf(g), c };
   },
+  sitadel: (t, pf, r) => perGroup(t, pf, r, (_g, p) => p.permit),
+  rel_parcelle_sitadel: (t, pf, r) => perGroup(t, pf, r, (_g, p) => p.permit),
+  parcelle_sitadel: (t, pf, r) => perGroup(t, pf, r, (_g, p) => p.permit),
+  adresse_metrique: (t, pf, r) => perGroup(t, pf, r, (g) => g.number !== null),
+
   batiment_groupe_dpe_representatif_logement: (t, pf, r) => perGroup(t, pf, r, (_g, p) => p.hasDpe),
   batiment_groupe_dpe_statistique_logement: (t, pf, r) => perGroup(t, pf, r, (_g, p) => p.hasDpe),
   dpe_logement: function* (t, pf, r) {
-    for (const x of perGroup(t, pf, r, (_g, p) => p.hasDpe)) {
-      const n = x.g!.collective ? r.int(1, 4) : r.chance(0.25) ? 2 : 1;
-      for (let k = 0; k < n; k++) yield { ...x, k };
-    }
+    for (const x of perGroup(t, pf, r, (_g, p) => p.hasDpe))
+      for (let k = 0; k < x.p!.dpeCount; k++) yield { ...x, k };
   },
   rel_batiment_groupe_dpe_logement: function* (t, pf, r) {
     for (const x of SOURCES.dpe_logement!(t, pf, r)) yield x;
@@ -101,13 +104,7 @@ export const SOURCES: Record<string, RowSource> = {
     perGroup(t, pf, r, (_g, p) => p.use !== 'Résidentiel individuel' && r.chance(0.1)),
   batiment_groupe_delimitation_enveloppe: (t, pf, r) => perGroup(t, pf, r, () => 0.2),
   batiment_groupe_wall_dict: (t, pf, r) => perGroup(t, pf, r, () => 0.2),
-  proprietaire: (t, pf, r) =>
-    perGroup(
-      t,
-      pf,
-      r,
-      (g, p) => p.social || (p.use === 'Tertiaire' && r.chance(0.3)) || (g.collective && r.chance(0.1)),
-    ),
+  proprietaire: (t, pf, r) => perGroup(t, pf, r, (_g, p) => p.owner),
   rel_batiment_groupe_proprietaire_siren: (t, pf, r) => SOURCES.proprietaire!(t, pf, r),
   rel_batiment_groupe_proprietaire_siren_open: (t, pf, r) => SOURCES.proprietaire!(t, pf, r),
   rel_batiment_groupe_siren_complet: (t, pf, r) => SOURCES.proprietaire!(t, pf, r),

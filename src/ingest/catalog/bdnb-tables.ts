@@ -76,6 +76,53 @@ export const BDNB_TABLES: TableDef[] = [
   "origin": "bdnb-api-schema-2024"
  },
  {
+  "name": "adresse_metrique",
+  "description": "Indicateurs calculés à l’adresse (nombre de bâtiments et de logements rattachés)",
+  "origin": "bdnb-doc",
+  "key": [
+   "cle_interop_adr"
+  ],
+  "refs": [
+   {
+    "column": "cle_interop_adr",
+    "table": "adresse",
+    "refColumn": "cle_interop_adr"
+   }
+  ],
+  "columns": [
+   {
+    "name": "cle_interop_adr",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "code_departement_insee",
+    "type": "text",
+    "description": "Code département INSEE"
+   },
+   {
+    "name": "nb_batiment_groupe",
+    "type": "integer",
+    "description": ""
+   },
+   {
+    "name": "nb_batiment_construction",
+    "type": "integer",
+    "description": ""
+   },
+   {
+    "name": "nb_log",
+    "type": "integer",
+    "description": ""
+   },
+   {
+    "name": "distance_batiment_plus_proche",
+    "type": "double",
+    "description": "m"
+   }
+  ]
+ },
+ {
   "name": "ancqpv",
   "description": "",
   "columns": [
@@ -2291,6 +2338,63 @@ export const BDNB_TABLES: TableDef[] = [
   "origin": "bdnb-api-schema-2024"
  },
  {
+  "name": "batiment_groupe_rpls",
+  "description": "Logements sociaux (RPLS) agrégés à l’échelle du bâtiment",
+  "origin": "bdnb-doc",
+  "key": [
+   "batiment_groupe_id"
+  ],
+  "refs": [
+   {
+    "column": "batiment_groupe_id",
+    "table": "batiment_groupe",
+    "refColumn": "batiment_groupe_id"
+   }
+  ],
+  "columns": [
+   {
+    "name": "batiment_groupe_id",
+    "type": "text",
+    "description": "Identifiant du groupe de bâtiment au sens de la BDNB"
+   },
+   {
+    "name": "code_departement_insee",
+    "type": "text",
+    "description": "Code département INSEE"
+   },
+   {
+    "name": "nb_log",
+    "type": "integer",
+    "description": "Nombre de logements sociaux"
+   },
+   {
+    "name": "classe_ener_principale",
+    "type": "text",
+    "description": "Classe DPE principale des logements sociaux"
+   },
+   {
+    "name": "classe_ges_principale",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "annee_construction",
+    "type": "integer",
+    "description": ""
+   },
+   {
+    "name": "l_denomination_bailleur",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "qpv",
+    "type": "boolean",
+    "description": "En quartier prioritaire"
+   }
+  ]
+ },
+ {
   "name": "batiment_groupe_simulations_dpe",
   "description": "",
   "columns": [
@@ -3171,6 +3275,177 @@ export const BDNB_TABLES: TableDef[] = [
   "origin": "bdnb-api-schema-2024"
  },
  {
+  "name": "dpe_logement",
+  "description": "Diagnostics de performance énergétique des logements (ADEME), un par certificat",
+  "origin": "bdnb-doc",
+  "key": [
+   "identifiant_dpe"
+  ],
+  "refs": [],
+  "columns": [
+   {
+    "name": "identifiant_dpe",
+    "type": "text",
+    "description": "Numéro du DPE (ADEME)"
+   },
+   {
+    "name": "code_departement_insee",
+    "type": "text",
+    "description": "Code département INSEE"
+   },
+   {
+    "name": "numero_dpe_remplace",
+    "type": "text",
+    "description": "Numéro du DPE que celui-ci remplace (correction)"
+   },
+   {
+    "name": "type_dpe",
+    "type": "text",
+    "description": "Méthode et type du DPE"
+   },
+   {
+    "name": "arrete_2021",
+    "type": "boolean",
+    "description": "DPE de la méthode de l’arrêté du 31 mars 2021"
+   },
+   {
+    "name": "date_etablissement_dpe",
+    "type": "date",
+    "description": ""
+   },
+   {
+    "name": "date_reception_dpe",
+    "type": "date",
+    "description": ""
+   },
+   {
+    "name": "type_batiment_dpe",
+    "type": "text",
+    "description": "maison, appartement, immeuble"
+   },
+   {
+    "name": "annee_construction_dpe",
+    "type": "integer",
+    "description": ""
+   },
+   {
+    "name": "periode_construction_dpe",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "numero_etage_appartement",
+    "type": "integer",
+    "description": ""
+   },
+   {
+    "name": "surface_habitable_logement",
+    "type": "double",
+    "description": "m²"
+   },
+   {
+    "name": "surface_habitable_immeuble",
+    "type": "double",
+    "description": "m²"
+   },
+   {
+    "name": "nombre_niveau_logement",
+    "type": "integer",
+    "description": ""
+   },
+   {
+    "name": "classe_bilan_dpe",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "classe_emission_ges",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "conso_5_usages_ep_m2",
+    "type": "double",
+    "description": "kWh EP/m²/an"
+   },
+   {
+    "name": "conso_5_usages_ef_m2",
+    "type": "double",
+    "description": "kWh EF/m²/an"
+   },
+   {
+    "name": "emission_ges_5_usages_m2",
+    "type": "double",
+    "description": "kg CO2/m²/an"
+   },
+   {
+    "name": "type_energie_chauffage",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "type_generateur_chauffage",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "type_installation_chauffage",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "type_energie_ecs",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "type_generateur_ecs",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "type_installation_ecs",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "type_isolation_mur_exterieur",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "type_isolation_plancher_bas",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "type_isolation_plancher_haut",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "type_vitrage",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "type_materiaux_menuiserie",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "type_ventilation",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "cle_interop_adr",
+    "type": "text",
+    "description": "Clé BAN de l’adresse du logement"
+   }
+  ]
+ },
+ {
   "name": "iris_contexte_geographique",
   "description": "",
   "columns": [
@@ -3481,7 +3756,7 @@ export const BDNB_TABLES: TableDef[] = [
  },
  {
   "name": "parcelle",
-  "description": "Parcelle cadastrale",
+  "description": "Parcelle cadastrale (DGFiP), géométrie en Lambert-93",
   "origin": "bdnb-doc",
   "key": [
    "parcelle_id"
@@ -3490,20 +3765,76 @@ export const BDNB_TABLES: TableDef[] = [
   "columns": [
    {
     "name": "parcelle_id",
-    "type": "text"
+    "type": "text",
+    "description": "commune(5) + préfixe(3) + section(2) + numéro(4)"
    },
    {
     "name": "code_departement_insee",
-    "type": "text"
+    "type": "text",
+    "description": "Code département INSEE"
+   },
+   {
+    "name": "code_commune_insee",
+    "type": "text",
+    "description": "Code INSEE de la commune"
    },
    {
     "name": "s_geom_parcelle",
-    "type": "double"
+    "type": "double",
+    "description": "Surface de la parcelle [m²]"
    },
    {
     "name": "geom_parcelle",
     "type": "geometry",
-    "geometry": "MultiPolygon"
+    "geometry": "MultiPolygon",
+    "description": "Géométrie de la parcelle (Lambert-93)"
+   }
+  ]
+ },
+ {
+  "name": "parcelle_sitadel",
+  "description": "Autorisations SITADEL agrégées à la parcelle",
+  "origin": "bdnb-doc",
+  "key": [
+   "parcelle_id"
+  ],
+  "refs": [
+   {
+    "column": "parcelle_id",
+    "table": "parcelle",
+    "refColumn": "parcelle_id"
+   }
+  ],
+  "columns": [
+   {
+    "name": "parcelle_id",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "code_departement_insee",
+    "type": "text",
+    "description": "Code département INSEE"
+   },
+   {
+    "name": "nb_permis",
+    "type": "integer",
+    "description": ""
+   },
+   {
+    "name": "nb_logements_crees",
+    "type": "integer",
+    "description": ""
+   },
+   {
+    "name": "nb_logements_demolis",
+    "type": "integer",
+    "description": ""
+   },
+   {
+    "name": "date_derniere_autorisation",
+    "type": "date",
+    "description": ""
    }
   ]
  },
@@ -3750,6 +4081,44 @@ export const BDNB_TABLES: TableDef[] = [
   "origin": "bdnb-api-schema-2024"
  },
  {
+  "name": "rel_batiment_construction_rnb",
+  "description": "Relation entre les constructions de la BDNB et les identifiants du Référentiel National des Bâtiments",
+  "origin": "bdnb-doc",
+  "key": [
+   "batiment_construction_id",
+   "rnb_id"
+  ],
+  "refs": [
+   {
+    "column": "batiment_construction_id",
+    "table": "batiment_construction",
+    "refColumn": "batiment_construction_id"
+   }
+  ],
+  "columns": [
+   {
+    "name": "batiment_construction_id",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "rnb_id",
+    "type": "text",
+    "description": "Identifiant RNB (12 caractères)"
+   },
+   {
+    "name": "code_departement_insee",
+    "type": "text",
+    "description": "Code département INSEE"
+   },
+   {
+    "name": "score_appariement",
+    "type": "double",
+    "description": ""
+   }
+  ]
+ },
+ {
   "name": "rel_batiment_groupe_adresse",
   "description": "",
   "columns": [
@@ -3807,6 +4176,44 @@ export const BDNB_TABLES: TableDef[] = [
    }
   ],
   "origin": "bdnb-api-schema-2024"
+ },
+ {
+  "name": "rel_batiment_groupe_dpe_logement",
+  "description": "Relation entre les groupes de bâtiment et les DPE de leurs logements",
+  "origin": "bdnb-doc",
+  "key": [
+   "batiment_groupe_id",
+   "identifiant_dpe"
+  ],
+  "refs": [
+   {
+    "column": "batiment_groupe_id",
+    "table": "batiment_groupe",
+    "refColumn": "batiment_groupe_id"
+   },
+   {
+    "column": "identifiant_dpe",
+    "table": "dpe_logement",
+    "refColumn": "identifiant_dpe"
+   }
+  ],
+  "columns": [
+   {
+    "name": "batiment_groupe_id",
+    "type": "text",
+    "description": "Identifiant du groupe de bâtiment au sens de la BDNB"
+   },
+   {
+    "name": "identifiant_dpe",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "code_departement_insee",
+    "type": "text",
+    "description": "Code département INSEE"
+   }
+  ]
  },
  {
   "name": "rel_batiment_groupe_merimee",
@@ -4289,5 +4696,119 @@ export const BDNB_TABLES: TableDef[] = [
    }
   ],
   "origin": "bdnb-api-schema-2024"
+ },
+ {
+  "name": "rel_parcelle_sitadel",
+  "description": "Relation entre les parcelles et les autorisations SITADEL",
+  "origin": "bdnb-doc",
+  "key": [
+   "parcelle_id",
+   "numero_permis"
+  ],
+  "refs": [
+   {
+    "column": "parcelle_id",
+    "table": "parcelle",
+    "refColumn": "parcelle_id"
+   },
+   {
+    "column": "numero_permis",
+    "table": "sitadel",
+    "refColumn": "numero_permis"
+   }
+  ],
+  "columns": [
+   {
+    "name": "parcelle_id",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "numero_permis",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "code_departement_insee",
+    "type": "text",
+    "description": "Code département INSEE"
+   }
+  ]
+ },
+ {
+  "name": "sitadel",
+  "description": "Autorisations d’urbanisme (SITADEL, ministère de la Transition écologique)",
+  "origin": "bdnb-doc",
+  "key": [
+   "numero_permis"
+  ],
+  "refs": [],
+  "columns": [
+   {
+    "name": "numero_permis",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "code_departement_insee",
+    "type": "text",
+    "description": "Code département INSEE"
+   },
+   {
+    "name": "code_commune_insee",
+    "type": "text",
+    "description": ""
+   },
+   {
+    "name": "type_permis",
+    "type": "text",
+    "description": "PC, DP, PA, PD"
+   },
+   {
+    "name": "nature_projet",
+    "type": "text",
+    "description": "construction neuve, extension, démolition…"
+   },
+   {
+    "name": "statut",
+    "type": "text",
+    "description": "autorisé, commencé, terminé, annulé"
+   },
+   {
+    "name": "date_autorisation",
+    "type": "date",
+    "description": ""
+   },
+   {
+    "name": "date_ouverture_chantier",
+    "type": "date",
+    "description": ""
+   },
+   {
+    "name": "date_achevement",
+    "type": "date",
+    "description": ""
+   },
+   {
+    "name": "nb_logements_crees",
+    "type": "integer",
+    "description": ""
+   },
+   {
+    "name": "nb_logements_demolis",
+    "type": "integer",
+    "description": ""
+   },
+   {
+    "name": "surface_plancher_creee",
+    "type": "double",
+    "description": "m²"
+   },
+   {
+    "name": "destination_principale",
+    "type": "text",
+    "description": ""
+   }
+  ]
  }
 ];
