@@ -79,6 +79,7 @@ async function leg(name: string, store: Store, m1: string, m2: string): Promise<
   ).map((r) => r.external_id);
   const bat = (await store.query<{ batid: string }>(`SELECT batid FROM batid.building`)).map((r) => r.batid);
   const pick = (xs: string[]) => Array.from({ length: 20_000 }, () => rng.pick(xs));
+  await resolve(store, 'batid', bat[0]!); // warm-up: builds the in-process index where there is one
   const r1 = await lookups(store, 'bdnb_bc', pick(bc));
   const r2 = await lookups(store, 'batid', pick(bat));
   console.log(

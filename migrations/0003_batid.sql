@@ -33,6 +33,9 @@ CREATE TABLE batid.event (
 );
 CREATE INDEX event_at_idx ON batid.event (at, event_id);
 CREATE INDEX event_batid_idx ON batid.event (batid);
+-- successors of a retired BatID and the events naming a building as parent or child
+CREATE INDEX event_parents_gin ON batid.event USING gin (parents);
+CREATE INDEX event_children_gin ON batid.event USING gin (children);
 
 -- Old buildings and new footprints that matched neither clearly (10% ≤ cover < 85%): queued for
 -- review with both shapes, never guessed. The old buildings stay as they were meanwhile.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
-import { importBdnb, summaryLine } from '../ingest/import-dir.js';
+import { batidLine, importBdnb, summaryLine } from '../ingest/import-dir.js';
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import { synthesize } from '../synth/synthesize.js';
 import { DB_OPTIONS, USAGE, parse } from './main.js';
@@ -51,6 +51,7 @@ export async function runDemo(args: string[]): Promise<number> {
           progress.done();
           process.stdout.write(`${summaryLine(r)}\n`);
         },
+        onBatids: (s) => process.stdout.write(`${batidLine(s)}\n`),
       });
     } else process.stdout.write(`${out} already imported in ${store.location}\n`);
     await serve(store, values.host ?? '127.0.0.1', port);

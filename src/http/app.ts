@@ -25,6 +25,18 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
       .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } });
   });
   idsRoutes(app, store);
+  app.get('/', async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(`<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>BatID</title></head>
+<body><h1>BatID — l’identifiant des bâtiments</h1>
+<p>L’application web arrive avec les prochaines versions. L’API répond déjà :</p>
+<ul>
+<li><a href="/v1/health">/v1/health</a> — état du service et nombre de bâtiments</li>
+<li>/v1/resolve?scheme=ban&amp;id=… — le ou les BatID d’un identifiant (batid, rnb, bdnb_bg, bdnb_bc, bdtopo, parcelle, ban, dpe, rnc, siren, dvf)</li>
+<li>/v1/buildings/{batid}/history — l’historique d’un bâtiment</li>
+<li>/v1/changes?since=2024-01-01T00:00:00Z — les changements depuis une date (NDJSON, ou CSV avec format=csv)</li>
+</ul></body></html>`),
+  );
   app.get('/v1/health', async () => {
     const rows = await store.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM batid.building WHERE status = 'constructed'`,

@@ -1,6 +1,7 @@
 import type { Queryable, Store } from '../store/store.js';
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
 import { mintBatid, parseBatid } from './batid.js';
+import { invalidateIdIndex } from './id-index.js';
 import { CANDIDATE_DISTANCE_M, classify } from './footprint-match.js';
 
 export interface AssignSummary {
@@ -37,7 +38,7 @@ export async function assignBatids(store: Store, dept: string, run: RunInfo): Pr
     if (process.env.BATID_TIMINGS)
       process.stderr.write(`  assign ${what}: ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
   };
-  return store.transaction(async (tx) => {
+  const result = await store.transaction(async (tx) => {
     const sum: AssignSummary = {
       dept,
       footprints: 0,
@@ -217,6 +218,8 @@ export async function assignBatids(store: Store, dept: string, run: RunInfo): Pr
     mark('linked');
     return sum;
   });
+  invalidateIdIndex(store);
+  return result;
 }
 
 async function count(tx: Queryable, sql: string): Promise<number> {

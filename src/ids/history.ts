@@ -18,7 +18,7 @@ const COLUMNS = `event_id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:
 /** The events of one building, oldest first, including those naming it as parent or child. */
 export async function history(store: Store, batid: string): Promise<LifecycleEvent[]> {
   return store.query<LifecycleEvent>(
-    `SELECT ${COLUMNS} FROM batid.event WHERE batid = $1 OR $1 = ANY(parents) OR $1 = ANY(children) ORDER BY at, event_id`,
+    `SELECT ${COLUMNS} FROM batid.event WHERE batid = $1 OR parents @> ARRAY[$1::text] OR children @> ARRAY[$1::text] ORDER BY at, event_id`,
     [batid],
   );
 }

@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
 import { parseBatid } from './batid.js';
+import { idIndexOf } from './id-index.js';
 
 /** Every scheme `resolve` understands (contract §3). */
 export const SCHEMES = [
@@ -110,7 +111,7 @@ export async function tableExists(store: Store, table: string): Promise<boolean>
 async function successors(store: Store, batid: string): Promise<string[]> {
   const rows = await store.query<{ batid: string }>(
     `SELECT DISTINCT unnest(children) AS batid FROM batid.event WHERE batid = $1 AND kind = 'split'
-     UNION SELECT batid FROM batid.event WHERE kind = 'merge' AND $1 = ANY(parents) ORDER BY 1`,
+     UNION SELECT batid FROM batid.event WHERE kind = 'merge' AND parents @> ARRAY[$1::text] ORDER BY 1`,
     [batid],
   );
   return rows.map((r) => r.batid);
@@ -136,9 +137,37 @@ async function buildings(
   return out;
 }
 
+/** Matches from the in-process index: no query unless a BatID is retired (its successors). */
+async function indexed(store: Store, batids: string[], scheme: Scheme): Promise<Match[]> {
+  const ix = idIndexOf(store);
+  const out: Match[] = [];
+  for (const batid of batids) {
+    const e = ix.building(batid);
+    if (!e) continue;
+    const m: Match = {
+      batid,
+      status: e.status,
+      code_departement_insee: e.dept,
+      via: { scheme, source: scheme === 'batid' ? 'batid.building' : 'batid.id_link' },
+    };
+    if (e.status === 'retired') m.successors = await successors(store, batid);
+    out.push(m);
+  }
+  // constructed first, as the database answer orders them
+  return out.sort(
+    (a, b) =>
+      Number(b.status === 'constructed') - Number(a.status === 'constructed') ||
+      a.batid.localeCompare(b.batid),
+  );
+}
+
 /** `resolve(scheme, id)`: every building the id leads to — a list, never a silent first pick. */
 export async function resolve(store: Store, schemeIn: string, idIn: string): Promise<Match[]> {
   const { scheme, id } = normaliseId(schemeIn, idIn);
+  if (scheme === 'batid' || scheme === 'rnb' || scheme === 'bdnb_bc' || scheme === 'bdnb_bg') {
+    const fromIndex = await idIndexOf(store).batids(scheme, id);
+    if (fromIndex) return indexed(store, fromIndex, scheme);
+  }
   switch (scheme) {
     case 'batid':
       return buildings(store, 'b.batid = $1', [id], scheme, 'batid.building');
