@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { BDNB_TABLES } from '../../src/ingest/catalog/bdnb-tables.js';
 import { importBdnb } from '../../src/ingest/import-dir.js';
 import { evolve } from '../../src/synth/evolve.js';
+import { linkedIds } from '../../src/ids/linked-ids.js';
+import { resolve } from '../../src/ids/resolve.js';
 import { synthesize } from '../../src/synth/synthesize.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
@@ -124,6 +126,31 @@ for (const make of backends()) {
       for (const [kind, [ok, all]] of Object.entries(counts)) assert.equal(ok, all, `${kind}: ${ok}/${all}`);
       for (const k of ['merge', 'split', 'demolition', 'creation'])
         assert.ok(counts[k] && counts[k][1] > 0, `the pair has ${k}s`);
+    });
+
+    test('every scheme resolves: each linked id of a building leads back to it', async () => {
+      // a collective building: it has a DPE, and usually a copro, an owner, a sale
+      const rows = await store.query<{ batid: string }>(
+        `SELECT b.batid FROM batid.building b JOIN bdnb.batiment_groupe_rnc r ON r.batiment_groupe_id = b.batiment_groupe_id
+          WHERE b.status = 'constructed' ORDER BY b.batid`,
+      );
+      const seen = new Set<string>();
+      for (const { batid } of rows.slice(0, 40)) {
+        const linked = await linkedIds(store, batid);
+        for (const [scheme, ids] of Object.entries(linked!.ids)) {
+          for (const { id, active } of ids!) {
+            if (active === false) continue;
+            const matches = await resolve(store, scheme, id);
+            assert.ok(
+              matches.some((m) => m.batid === batid),
+              `${scheme} ${id} does not lead back to ${batid}`,
+            );
+            seen.add(scheme);
+          }
+        }
+      }
+      for (const s of ['batid', 'bdnb_bg', 'bdnb_bc', 'rnb', 'parcelle', 'ban', 'dpe', 'rnc', 'siren', 'dvf'])
+        assert.ok(seen.has(s), `scheme ${s} exercised`);
     });
 
     test('zero BatIDs lost or reused', async () => {
