@@ -200,6 +200,8 @@ export async function stageTableFile(table: TableDef, path: string, ctx: LoadCon
   firstLine.clear();
   phase('copy');
   res.depts = [...depts].sort();
+  // a file with no row still replaces its table for the export's département: it is now empty
+  if (!res.depts.length && ctx.defaultDept) res.depts = [ctx.defaultDept];
   return { finish };
 
   async function settleSuspects(): Promise<void> {

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BDNB_TABLES } from '../../src/ingest/catalog/bdnb-tables.js';
@@ -200,6 +200,22 @@ for (const make of backends()) {
       assert.deepEqual(await bdnbChecksums(store), before);
       const sorted = async (f: string) => (await readFile(join(dir, f), 'utf8')).split('\n').sort();
       assert.deepEqual(await sorted('rejects-w.csv'), await sorted('rejects.csv'));
+    });
+
+    test('a file with no row replaces its table with an empty one', async () => {
+      const empty = await mkdtemp(join(tmpdir(), 'batid-empty-'));
+      const header = (await readFile(join(FIXTURES, 'adresse.csv'), 'utf8')).split('\n')[0]!;
+      await writeFile(join(empty, 'adresse.csv'), `${header}\n`);
+      await importBdnb(store, BDNB_TABLES, { paths: [empty], dept: '03', rejectsPath: join(empty, 'r.csv') });
+      const n = await store.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM bdnb.adresse WHERE code_departement_insee = '03'`,
+      );
+      assert.equal(n[0]!.n, 0);
+      await importBdnb(store, BDNB_TABLES, {
+        paths: [join(FIXTURES, 'adresse.csv')],
+        rejectsPath: join(empty, 'r2.csv'),
+      });
+      await rm(empty, { recursive: true, force: true });
     });
 
     test('re-running the same import leaves the database identical', async () => {
