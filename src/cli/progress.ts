@@ -1,6 +1,7 @@
 /** Progress of long work: a redrawn bar on a TTY, a plain line every 10% otherwise. */
 export class Progress {
   private lastPct = -1;
+  private lastLabel = '';
   private lastDraw = 0;
   private readonly tty: boolean;
 
@@ -11,12 +12,12 @@ export class Progress {
     this.tty = tty ?? !!out.isTTY;
   }
 
-  start(): void {
-    this.lastPct = -1;
-    this.lastDraw = 0;
-  }
-
   update(label: string, done: number, total: number): void {
+    if (label !== this.lastLabel) {
+      this.lastLabel = label;
+      this.lastPct = -1;
+      this.lastDraw = 0;
+    }
     const pct = total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 100;
     if (this.tty) {
       const now = Date.now();

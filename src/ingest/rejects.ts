@@ -20,7 +20,6 @@ function csvField(v: string): string {
 export class RejectWriter {
   private out: WriteStream | null = null;
   private opened = false;
-  readonly counts: Record<Severity, number> = { rejected: 0, duplicate: 0, warning: 0 };
 
   constructor(readonly path: string) {}
 
@@ -30,7 +29,6 @@ export class RejectWriter {
       this.opened = true;
       this.out.write('file,line,column,severity,reason,raw\n');
     }
-    this.counts[e.severity]++;
     const line = [e.file, e.line ?? '', e.column ?? '', e.severity, e.reason, e.raw].map((v) =>
       csvField(String(v)),
     );

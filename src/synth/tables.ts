@@ -1,8 +1,7 @@
 import type { TableDef } from '../ingest/catalog/types.js';
-import type { Prng } from './prng.js';
 import type { Profile } from './profile.js';
 import { perGroup, type RowCtx, type RowSource } from './rows.js';
-import type { Group, Town } from './world.js';
+import type { Town } from './world.js';
 
 /** Allier (03) export sizes this generator aims at for scale 1 (contract §2; the others estimated). */
 export const ALLIER_TARGETS: Record<string, number> = {
@@ -138,5 +137,3 @@ export const ONCE = new Set([
   'referentiel_administratif_epci',
   'ancqpv',
 ]);
-
-export type { Group, Prng };

@@ -185,11 +185,3 @@ export const SUPPLEMENT_TABLES: TableDef[] = [
     ],
   },
 ];
-
-/** Allier (03) export row counts given by the contract (§2); used by the synthetic département. */
-export const ALLIER_ROW_COUNTS: Record<string, { rows: number; estimated: boolean }> = {
-  batiment_groupe: { rows: 271_795, estimated: false },
-  batiment_construction: { rows: 405_000, estimated: false },
-  adresse: { rows: 182_000, estimated: false },
-  parcelle: { rows: 734_000, estimated: false },
-};
