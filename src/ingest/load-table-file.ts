@@ -109,7 +109,8 @@ export async function stageTableFile(table: TableDef, path: string, ctx: LoadCon
     await csv.close();
     return { finish: async () => res };
   }
-  const mapper = new RowMapper(table, csv.header, { defaultDept: ctx.defaultDept });
+  const csvt = await csv.csvt();
+  const mapper = new RowMapper(table, csv.header, { defaultDept: ctx.defaultDept, csvt });
   res.extraColumns = mapper.extraHeaders;
   const missingKey = mapper.missingKeyColumns();
   if (missingKey.length) {
@@ -130,7 +131,13 @@ export async function stageTableFile(table: TableDef, path: string, ctx: LoadCon
   const workers = csv.size >= (ctx.workerMinBytes ?? WORKER_MIN_BYTES) ? mapWorkerCount() : 0;
   const pool = workers
     ? new MapPool(
-        { table: table.name, header: csv.header, separator: csv.separator, defaultDept: ctx.defaultDept },
+        {
+          table: table.name,
+          header: csv.header,
+          separator: csv.separator,
+          defaultDept: ctx.defaultDept,
+          csvt,
+        },
         workers,
       )
     : null;

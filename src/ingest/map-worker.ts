@@ -7,12 +7,14 @@ import { BDNB_TABLES } from './catalog/bdnb-tables.js';
 import { CsvParser, type CsvRecord } from './csv/csv-parser.js';
 import { mapBatch } from './map-batch.js';
 import { RowMapper } from './row-mapper.js';
+import type { CsvtType } from './values.js';
 
 export interface MapWorkerInit {
   table: string;
   header: string[];
   separator: string;
   defaultDept: string | null;
+  csvt: CsvtType[] | undefined;
 }
 
 export interface MapWorkerJob {
@@ -24,7 +26,7 @@ export interface MapWorkerJob {
 const init = workerData as MapWorkerInit;
 const table = BDNB_TABLES.find((t) => t.name === init.table);
 if (!table) throw new Error(`map worker: unknown table ${init.table}`);
-const mapper = new RowMapper(table, init.header, { defaultDept: init.defaultDept });
+const mapper = new RowMapper(table, init.header, { defaultDept: init.defaultDept, csvt: init.csvt });
 
 parentPort!.on('message', (job: MapWorkerJob) => {
   const parser = new CsvParser(init.separator, init.header.length, job.firstLine);

@@ -8,7 +8,8 @@ import { isGeometryHeader } from './table-detect.js';
 import {
   ValueError,
   copyText,
-  inferExtraValue,
+  extraValue,
+  type CsvtType,
   parseBoolean,
   parseDate,
   parseInteger,
@@ -67,6 +68,8 @@ const CONVERTERS: Record<Exclude<ColumnDef['type'], 'geometry'>, Converter> = {
 export interface RowMapperOptions {
   /** Département for rows that name none (from --dept or the rest of the export). */
   defaultDept: string | null;
+  /** Column types from the `.csvt` beside the file, if any (they type the columns kept in `extra`). */
+  csvt?: CsvtType[] | undefined;
 }
 
 /** Maps one CSV file's records to a table's COPY lines, checking every value. */
@@ -160,7 +163,8 @@ export class RowMapper {
       }
       const col = slot.column;
       if (!col) {
-        if (raw !== '') (extra ??= {})[slot.header.trim().toLowerCase()] = inferExtraValue(raw);
+        if (raw !== '')
+          (extra ??= {})[slot.header.trim().toLowerCase()] = extraValue(raw, this.opts.csvt?.[slot.index]);
         continue;
       }
       if (raw === '' || (col.type !== 'text' && raw.trim() === '')) {

@@ -148,3 +148,45 @@ export function copyText(s: string): string {
   if (!/[\\\t\n\r]/.test(s)) return s;
   return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
+
+/** GDAL `.csvt` column types (the file beside an export's CSV): `Integer`, `Real`, `String`, `Date`, `WKT`, `Integer(Boolean)`… */
+export type CsvtType = 'integer' | 'real' | 'boolean' | 'date' | 'string' | 'other';
+
+/** Reads a `.csvt` line (`"WKT","String","Integer(Boolean)"`) into one type per column. */
+export function parseCsvt(text: string): CsvtType[] {
+  const line = text.split(/\r?\n/)[0] ?? '';
+  return line.split(',').map((raw) => {
+    const t = raw.trim().replace(/^"|"$/g, '').toLowerCase();
+    if (t.startsWith('integer(boolean)')) return 'boolean';
+    if (t.startsWith('integer')) return 'integer';
+    if (t.startsWith('real')) return 'real';
+    if (t.startsWith('date')) return 'date';
+    if (t.startsWith('string')) return 'string';
+    return 'other';
+  });
+}
+
+/**
+ * A value of a column the schema does not know, typed by the `.csvt` when there is one (a value
+ * that does not fit its declared type is kept as text); without one, lists and t/f flags are
+ * recognised and everything else stays text.
+ */
+export function extraValue(raw: string, type: CsvtType | undefined): unknown {
+  if (raw.trim() === '') return null;
+  try {
+    switch (type) {
+      case 'string':
+        return raw;
+      case 'integer':
+      case 'real':
+        return parseNumber(raw);
+      case 'boolean':
+        return parseBoolean(raw);
+      case 'date':
+        return parseDate(raw);
+    }
+  } catch {
+    return raw;
+  }
+  return inferExtraValue(raw);
+}

@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { TextDecoder } from 'node:util';
 import { CsvParser, detectSeparator, type CsvRecord } from './csv-parser.js';
+import { parseCsvt, type CsvtType } from '../values.js';
 
 const CHUNK = 1 << 20;
 
@@ -96,6 +97,18 @@ export class CsvFile {
     }
     await f.close();
     return out;
+  }
+
+  /** The GDAL `.csvt` beside the file, if there is one and it has one type per column. */
+  async csvt(): Promise<CsvtType[] | undefined> {
+    const path = this.path.replace(/\.(csv|tsv|txt)$/i, '.csvt');
+    if (path === this.path) return undefined;
+    try {
+      const types = parseCsvt(await readFile(path, 'utf8'));
+      return types.length === this.header.length ? types : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Stops reading (the file handle is released). */
