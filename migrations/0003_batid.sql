@@ -17,7 +17,8 @@ CREATE TABLE batid.building (
 CREATE INDEX building_dept_status_idx ON batid.building (code_departement_insee, status);
 CREATE INDEX building_bc_idx ON batid.building (batiment_construction_id);
 CREATE INDEX building_bg_idx ON batid.building (batiment_groupe_id);
-CREATE INDEX building_geom_gist ON batid.building USING gist (geom);
+-- no GiST on geom: spatial queries go through bdnb.batiment_construction (partitioned, indexed) and
+-- batiment_construction_id; maintaining one here doubled the cost of a first import's assignment.
 
 CREATE TABLE batid.event (
   event_id               bigserial PRIMARY KEY,

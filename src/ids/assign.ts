@@ -174,13 +174,13 @@ export async function assignBatids(store: Store, dept: string, run: RunInfo): Pr
     // 3. Write: new buildings, retired ones, kept ones following their footprint.
     await tx.query(
       `INSERT INTO batid.building (batid, code_departement_insee, status, batiment_construction_id, batiment_groupe_id, geom, first_millesime, last_millesime)
-       SELECT a.batid, $1, 'constructed', i.bc, i.bg, i.geom, $2, $2 FROM assigned a JOIN inc i ON i.bc = a.bc WHERE a.kind <> 'same'`,
+       SELECT a.batid, $1, 'constructed', i.bc, i.bg, i.geom, $2, $2 FROM assigned a JOIN inc i ON i.bc = a.bc WHERE a.kind <> 'same' ORDER BY a.batid`,
       [dept, run.millesime],
     );
     await tx.query(
       `INSERT INTO batid.event (kind, batid, code_departement_insee, run_id, millesime, detail)
        SELECT 'creation', a.batid, $1, $2, $3, jsonb_build_object('batiment_construction_id', a.bc)
-         FROM assigned a WHERE a.kind = 'creation' ORDER BY a.bc`,
+         FROM assigned a WHERE a.kind = 'creation' ORDER BY a.batid`,
       [dept, run.runId, run.millesime],
     );
     await tx.query(
@@ -308,7 +308,7 @@ async function linkIds(tx: Queryable, dept: string, millesime: string | null): P
   await tx.query(
     `INSERT INTO batid.id_link (scheme, external_id, batid, code_departement_insee, first_millesime, last_millesime, active)
      SELECT c.scheme, c.external_id, c.batid, $1, $2, $2, true FROM cur c
-      WHERE NOT EXISTS (SELECT 1 FROM batid.id_link l WHERE ${same})`,
+      WHERE NOT EXISTS (SELECT 1 FROM batid.id_link l WHERE ${same}) ORDER BY c.scheme, c.external_id`,
     [dept, millesime],
   );
 }
