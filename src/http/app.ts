@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
 import { idsRoutes } from './ids-routes.js';
+import { buildingsRoutes } from './buildings-routes.js';
 
 export interface AppOptions {
   logger?: boolean;
@@ -25,6 +26,7 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
       .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } });
   });
   idsRoutes(app, store);
+  buildingsRoutes(app, store);
   app.get('/', async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(`<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>BatID</title></head>

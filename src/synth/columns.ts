@@ -120,6 +120,8 @@ const BY_NAME: Record<string, Gen> = {
   dans_majic_pm: () => true,
   // risks, heritage
   alea_argiles: (x) => x.p!.clay,
+  // `alea` of batiment_groupe_argiles and batiment_groupe_radon: see TABLE_COLUMNS
+
   alea_radon: (x) => x.p!.radon,
   distance_batiment_historique_plus_proche: (_x, r) => r.int(40, 6000),
   distance_batiment_historique: (_x, r) => r.int(10, 500),
@@ -173,13 +175,22 @@ const TEXT_POOLS: [RegExp, string[]][] = [
   [/periode/, ['avant 1948', '1948-1974', '1975-2000', 'après 2000']],
 ];
 
+/** Columns whose meaning depends on the table. */
+const TABLE_COLUMNS: Record<string, Record<string, Gen>> = {
+  batiment_groupe_argiles: { alea: (x) => x.p!.clay },
+  batiment_groupe_radon: { alea: (x) => x.p!.radon },
+};
+
 /** A value for any column: by name when modelled, else a plausible value of its type (often empty). */
 export function columnValue(
   col: ColumnDef,
   x: RowCtx,
   rng: Prng,
   dept: string,
+  table = '',
 ): string | number | boolean | null {
+  const special = TABLE_COLUMNS[table]?.[col.name];
+  if (special && x.g) return special(x, rng, dept);
   const named = BY_NAME[col.name];
   if (named && (x.g || !NEEDS_GROUP.has(col.name))) return named(x, rng, dept);
   if (!x.g && col.name.includes('batiment')) return null;

@@ -94,7 +94,7 @@ async function writeTable(
     const values = cols.map((c) => {
       if (c.type === 'geometry') return c === cols[0] ? geometryWkt(t.name, x) : null;
       if (/wgs84/.test(c.name)) return wgs84Point(x);
-      return columnValue(c, x, rng, opts.dept);
+      return columnValue(c, x, rng, opts.dept, t.name);
     });
     // a key the model would repeat (generic tables) is written once, as the real exports do
     if (keyCols.length) {

@@ -1,0 +1,172 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { BDNB_TABLES } from '../../src/ingest/catalog/bdnb-tables.js';
+import { importBdnb } from '../../src/ingest/import-dir.js';
+import { buildApp } from '../../src/http/app.js';
+import { SECTIONS } from '../../src/buildings/card-sections.js';
+import { synthesize } from '../../src/synth/synthesize.js';
+import type { Store } from '../../src/store/store.js';
+import { backends, type Backend } from '../helpers/backends.js';
+import { writeLifecyclePair } from '../helpers/lifecycle-fixture.js';
+
+for (const make of backends()) {
+  describe(`building card on a synthetic département [${make().name}]`, () => {
+    let backend: Backend;
+    let store: Store;
+    let app: FastifyInstance;
+    let dir: string;
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'batid-card-'));
+      await synthesize({ dept: '03', scale: 0.02, seed: 1, out: join(dir, 's') });
+      backend = make();
+      store = await backend.open();
+      app = await buildApp(store);
+      await importBdnb(store, BDNB_TABLES, {
+        paths: [join(dir, 's')],
+        millesime: '2024-10',
+        rejectsPath: join(dir, 'r.csv'),
+      });
+    });
+    after(async () => {
+      await app?.close();
+      await backend?.dispose();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    test('every section appears on some building, each with its source, millésime and licence', async () => {
+      // collective buildings carry most sections; a few houses add the rest
+      const batids = (
+        await store.query<{ batid: string }>(
+          `SELECT b.batid FROM batid.building b JOIN bdnb.batiment_groupe_ffo_bat f
+             ON f.code_departement_insee = b.code_departement_insee AND f.batiment_groupe_id = b.batiment_groupe_id
+            WHERE b.status = 'constructed' ORDER BY (f.usage_niveau_1_txt = 'Résidentiel collectif') DESC, b.batid LIMIT 400`,
+        )
+      ).map((r) => r.batid);
+      const seen = new Set<string>();
+      for (const b of batids) {
+        const r = await app.inject({ method: 'GET', url: `/v1/buildings/${b}` });
+        assert.equal(r.statusCode, 200);
+        const card = r.json();
+        for (const [key, s] of Object.entries(card.sections) as [
+          string,
+          { source: string[]; millesime: string; licence: string; data?: object; rows?: object[] },
+        ][]) {
+          seen.add(key);
+          assert.ok(s.source.length && s.source.every((x) => x.startsWith('bdnb.')), `${key} source`);
+          assert.equal(s.millesime, '2024-10');
+          assert.ok(s.licence.length > 5);
+          assert.ok((s.data && Object.keys(s.data).length) || s.rows?.length, `${key} is not empty`);
+        }
+        if (seen.size === SECTIONS.length) break;
+      }
+      assert.deepEqual([...seen].sort(), SECTIONS.map((s) => s.key).sort());
+    });
+
+    test('the card holds ids, addresses, WGS84 geometry and footprint; values match the tables', async () => {
+      const row = (
+        await store.query<{ batid: string; bg: string; classe: string; conso: number }>(
+          `SELECT b.batid, b.batiment_groupe_id AS bg, d.classe_bilan_dpe AS classe, d.conso_5_usages_ep_m2 AS conso
+             FROM batid.building b JOIN bdnb.batiment_groupe_dpe_representatif_logement d
+               ON d.code_departement_insee = b.code_departement_insee AND d.batiment_groupe_id = b.batiment_groupe_id
+             JOIN bdnb.rel_batiment_groupe_adresse r ON r.code_departement_insee = b.code_departement_insee AND r.batiment_groupe_id = b.batiment_groupe_id
+            ORDER BY b.batid LIMIT 1`,
+        )
+      )[0]!;
+      const card = (
+        await app.inject({
+          method: 'GET',
+          url: `/v1/buildings/${row.batid.slice(0, 4)}-${row.batid.slice(4, 8)}-${row.batid.slice(8)}`,
+        })
+      ).json();
+      assert.equal(card.batid, row.batid);
+      assert.equal(card.sections.energie.data.classe_bilan_dpe, row.classe);
+      assert.equal(card.sections.energie.data.conso_5_usages_ep_m2, row.conso);
+      assert.deepEqual(
+        card.ids.bdnb_bg.map((x: { id: string }) => x.id),
+        [row.bg],
+      );
+      assert.ok(
+        card.addresses.length >= 1 &&
+          card.addresses[0].label &&
+          card.addresses[0].lon > 2 &&
+          card.addresses[0].lat > 45,
+      );
+      assert.equal(card.geometry.type, 'MultiPolygon');
+      assert.ok(
+        card.geometry.coordinates[0][0][0][0] > 2 && card.geometry.coordinates[0][0][0][0] < 4,
+        'longitude in WGS84',
+      );
+      assert.ok(card.footprint.surface_m2 > 0 && card.footprint.hauteur > 0);
+      const f = (
+        await app.inject({ method: 'GET', url: `/v1/buildings/${row.batid}?format=geojson` })
+      ).json();
+      assert.equal(f.type, 'Feature');
+      assert.equal(f.properties.batid, row.batid);
+      assert.equal(f.geometry.type, 'MultiPolygon');
+    });
+
+    test('errors: malformed 400, unknown 404', async () => {
+      const bad = await app.inject({ method: 'GET', url: '/v1/buildings/ABCD-0000-KMNP' });
+      assert.equal(bad.statusCode, 400);
+      assert.equal(bad.json().error.code, 'invalid_batid');
+      const unknown = await app.inject({ method: 'GET', url: '/v1/buildings/ZZZZ-ZZZZ-ZZZZ' });
+      assert.equal(unknown.statusCode, 404);
+    });
+  });
+
+  describe(`building card of a building with no thematic data, and of retired ones [${make().name}]`, () => {
+    let backend: Backend;
+    let store: Store;
+    let app: FastifyInstance;
+    let dir: string;
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'batid-card2-'));
+      const pair = await writeLifecyclePair(dir);
+      backend = make();
+      store = await backend.open();
+      app = await buildApp(store);
+      await importBdnb(store, BDNB_TABLES, {
+        paths: [pair.v1],
+        millesime: '2023-11',
+        rejectsPath: join(dir, 'r1.csv'),
+      });
+      await importBdnb(store, BDNB_TABLES, {
+        paths: [pair.v2],
+        millesime: '2024-10',
+        rejectsPath: join(dir, 'r2.csv'),
+      });
+    });
+    after(async () => {
+      await app?.close();
+      await backend?.dispose();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    test('no section is null-filled: they are absent', async () => {
+      const card = (await app.inject({ method: 'GET', url: '/v1/buildings/ABCD2345KMNP' })).json();
+      assert.equal(card.status, 'constructed');
+      assert.deepEqual(card.sections, {});
+      assert.deepEqual(card.addresses, []);
+    });
+
+    test('a retired BatID answers 301 with its successors', async () => {
+      const retired = (
+        await store.query<{ batid: string }>(
+          `SELECT batid FROM batid.building WHERE status = 'retired' ORDER BY batid`,
+        )
+      ).map((r) => r.batid);
+      assert.ok(retired.length >= 3);
+      for (const b of retired) {
+        const r = await app.inject({ method: 'GET', url: `/v1/buildings/${b}` });
+        assert.equal(r.statusCode, 301);
+        assert.ok(r.json().successors.length >= 1);
+        if (r.json().successors.length === 1)
+          assert.equal(r.headers.location, `/v1/buildings/${r.json().successors[0]}`);
+      }
+    });
+  });
+}
