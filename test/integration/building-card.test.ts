@@ -73,7 +73,7 @@ for (const make of backends()) {
              FROM batid.building b JOIN bdnb.batiment_groupe_dpe_representatif_logement d
                ON d.code_departement_insee = b.code_departement_insee AND d.batiment_groupe_id = b.batiment_groupe_id
              JOIN bdnb.rel_batiment_groupe_adresse r ON r.code_departement_insee = b.code_departement_insee AND r.batiment_groupe_id = b.batiment_groupe_id
-            ORDER BY b.batid LIMIT 1`,
+            ORDER BY b.batiment_groupe_id LIMIT 1`,
         )
       )[0]!;
       const card = (
@@ -94,13 +94,17 @@ for (const make of backends()) {
           card.addresses[0].label &&
           card.addresses[0].lon > 2 &&
           card.addresses[0].lat > 45,
+        `addresses ${JSON.stringify(card.addresses)}`,
       );
       assert.equal(card.geometry.type, 'MultiPolygon');
       assert.ok(
         card.geometry.coordinates[0][0][0][0] > 2 && card.geometry.coordinates[0][0][0][0] < 4,
         'longitude in WGS84',
       );
-      assert.ok(card.footprint.surface_m2 > 0 && card.footprint.hauteur > 0);
+      assert.ok(
+        card.footprint.surface_m2 > 0 && card.footprint.hauteur > 0,
+        `footprint ${JSON.stringify(card.footprint)}`,
+      );
       const f = (
         await app.inject({ method: 'GET', url: `/v1/buildings/${row.batid}?format=geojson` })
       ).json();
