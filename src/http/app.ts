@@ -1,4 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { Store } from '../store/store.js';
 import { idsRoutes } from './ids-routes.js';
 import { buildingsRoutes } from './buildings-routes.js';
@@ -10,14 +12,23 @@ export interface AppOptions {
 /** The HTTP app: routes adapt HTTP to services, nothing else. */
 export async function buildApp(store: Store, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ?? false });
+  // OpenAPI 3.1 generated from the same route schemas that validate the requests
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'BatID API',
+        version: '0.1.0',
+        description: 'Un identifiant stable par bâtiment, et tout ce que les données publiques en savent.',
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) app.log.error(err);
     void reply.status(status).send({
-      error: {
-        code: status >= 500 ? 'internal_error' : (err.code ?? 'bad_request'),
-        message: status >= 500 ? 'internal error' : err.message,
-      },
+      error: { code: errorCode(status, err.code), message: status >= 500 ? 'internal error' : err.message },
     });
   });
   app.setNotFoundHandler((req, reply) => {
@@ -27,18 +38,21 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   });
   idsRoutes(app, store);
   buildingsRoutes(app, store);
-  app.get('/', async (_req, reply) =>
+  app.get('/', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(`<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>BatID</title></head>
 <body><h1>BatID — l’identifiant des bâtiments</h1>
 <p>L’application web arrive avec les prochaines versions. L’API répond déjà :</p>
 <ul>
+<li><a href="/docs/">/docs</a> — la documentation de l’API (OpenAPI : <a href="/openapi.json">/openapi.json</a>)</li>
 <li><a href="/v1/health">/v1/health</a> — état du service et nombre de bâtiments</li>
+<li>/v1/buildings/{batid} — la fiche d’un bâtiment (format=geojson pour une Feature)</li>
 <li>/v1/resolve?scheme=ban&amp;id=… — le ou les BatID d’un identifiant (batid, rnb, bdnb_bg, bdnb_bc, bdtopo, parcelle, ban, dpe, rnc, siren, dvf)</li>
 <li>/v1/buildings/{batid}/history — l’historique d’un bâtiment</li>
 <li>/v1/changes?since=2024-01-01T00:00:00Z — les changements depuis une date (NDJSON, ou CSV avec format=csv)</li>
 </ul></body></html>`),
   );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/v1/health', async () => {
     const rows = await store.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM batid.building WHERE status = 'constructed'`,
@@ -46,4 +60,12 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
     return { status: 'ok', db: store.kind, buildings: rows[0]?.n ?? 0 };
   });
   return app;
+}
+
+/** Stable error codes: ours as they are, Fastify's mapped (request validation → `invalid_parameter`). */
+function errorCode(status: number, code: string | undefined): string {
+  if (status >= 500) return 'internal_error';
+  if (code === 'FST_ERR_VALIDATION') return 'invalid_parameter';
+  if (!code || code.startsWith('FST_')) return 'bad_request';
+  return code;
 }
