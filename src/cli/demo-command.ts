@@ -6,7 +6,7 @@ import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import { synthesize } from '../synth/synthesize.js';
 import { DB_OPTIONS, USAGE, parse } from './main.js';
 import { Progress } from './progress.js';
-import { SERVE_OPTIONS, parsePort, serve } from './serve-command.js';
+import { SERVE_OPTIONS, parseLogLevel, parsePort, serve } from './serve-command.js';
 
 /** ≈ 5,000 buildings of a synthetic Allier. */
 const DEMO_SCALE = 0.0125;
@@ -54,7 +54,7 @@ export async function runDemo(args: string[]): Promise<number> {
         onBatids: (s) => process.stdout.write(`${batidLine(s)}\n`),
       });
     } else process.stdout.write(`${out} already imported in ${store.location}\n`);
-    await serve(store, values.host ?? '127.0.0.1', port);
+    await serve(store, values.host ?? '127.0.0.1', port, { logLevel: parseLogLevel(values.log) });
   } finally {
     await store.close();
   }

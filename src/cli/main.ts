@@ -9,7 +9,8 @@ Commands:
   synth    --evolve-from DIR --seed 2 --out DIR2        write its next millésime (+ ground_truth.csv)
   import   DIR|FILE… [--millesime 2024-10] [--rejects FILE] [--dept 03] [--table NAME=FILE]
            [--report FILE.json]   import a BDNB département CSV export
-  serve    [--port 8080] [--host 127.0.0.1]            serve the HTTP API
+  import-ban FILE.csv… [--rejects FILE]                import BAN addresses (for the address search)
+  serve    [--port 8080] [--host 127.0.0.1] [--log info|warn|error|silent]   serve the HTTP API
   resolve  SCHEME ID                                    the BatID(s) of an identifier and all their linked ids
            (schemes: batid rnb bdnb_bg bdnb_bc bdtopo parcelle ban dpe rnc siren dvf)
   demo     [--scale 0.012] [--port 8080]               synth + import + serve (what npm start runs)
@@ -42,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     // each command loads only what it needs
     case 'import':
       return (await import('./import-command.js')).runImport(rest);
+    case 'import-ban':
+      return (await import('./import-ban-command.js')).runImportBan(rest);
     case 'synth':
       return (await import('./synth-command.js')).runSynth(rest);
     case 'serve':

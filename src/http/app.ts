@@ -4,14 +4,33 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Store } from '../store/store.js';
 import { idsRoutes } from './ids-routes.js';
 import { buildingsRoutes } from './buildings-routes.js';
+import { addressRoutes } from './address-routes.js';
 
 export interface AppOptions {
-  logger?: boolean;
+  /** Request logging: one JSON line per request (pino) at this level; off by default (tests). */
+  logLevel?: 'info' | 'warn' | 'error' | 'silent';
 }
 
 /** The HTTP app: routes adapt HTTP to services, nothing else. */
 export async function buildApp(store: Store, opts: AppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: opts.logger ?? false });
+  const app = Fastify({
+    logger: opts.logLevel && opts.logLevel !== 'silent' ? { level: opts.logLevel } : false,
+  });
+  // CORS for reads: any page may GET the public data (writes and pro routes are not opened)
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method === 'GET' || req.method === 'HEAD') void reply.header('access-control-allow-origin', '*');
+    else if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] === 'GET') {
+      return reply
+        .status(204)
+        .headers({
+          'access-control-allow-origin': '*',
+          'access-control-allow-methods': 'GET, HEAD',
+          'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? ''),
+          'access-control-max-age': '86400',
+        })
+        .send();
+    }
+  });
   // OpenAPI 3.1 generated from the same route schemas that validate the requests
   await app.register(swagger, {
     openapi: {
@@ -38,6 +57,7 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   });
   idsRoutes(app, store);
   buildingsRoutes(app, store);
+  addressRoutes(app, store);
   app.get('/', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(`<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>BatID</title></head>

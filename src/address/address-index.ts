@@ -1,0 +1,579 @@
+import { editDistance, nameTokens, normaliseRep, parseQuery, type ParsedQuery } from './normalise.js';
+
+/** One address as the index receives it (from bdnb.adresse or ban.adresse, see load-index.ts). */
+export interface AddressRecord {
+  id: string;
+  numero: number | null;
+  rep: string | null;
+  /** The full street name, its type included ("allée des Tilleuls"). */
+  street: string;
+  postcode: string | null;
+  insee: string;
+  commune: string;
+  lon: number;
+  lat: number;
+  label: string;
+  batids: string[];
+}
+
+export type MatchType = 'housenumber' | 'street' | 'municipality';
+
+export interface AddressHit {
+  cle_interop_adr: string;
+  label: string;
+  score: number;
+  type: MatchType;
+  lon: number;
+  lat: number;
+  numero: number | null;
+  rep: string | null;
+  postcode: string | null;
+  citycode: string;
+  city: string;
+  batids: string[];
+}
+
+export interface SearchOptions {
+  limit?: number;
+  citycode?: string;
+}
+
+interface Street {
+  commune: number;
+  tokens: Int32Array;
+  /** Address indexes sorted by number then repetition. */
+  addresses: number[];
+}
+
+interface Commune {
+  insee: string;
+  name: string;
+  tokens: Int32Array;
+  postcodes: Set<string>;
+  /** The address standing for the commune: the one nearest the mean of its addresses. */
+  centre: number;
+  /** Its number of addresses. */
+  count: number;
+}
+
+interface TokenMatch {
+  token: number;
+  sim: number;
+}
+
+// Scoring constants (see scoreStreet): what each kind of evidence is worth.
+/** Weight of a five-digit code in the query, against a word's IDF weight (≈ 1…10). */
+const CODE_WEIGHT = 4;
+/** A house number absent from the street: the nearest one is given, but not as a sure match. */
+const NUMBER_MISSING = 0.6;
+/** The query has no number and the street has several: any one address stands for the street. */
+const STREET_ONLY = 0.75;
+/** Only the commune matched: its central address stands for it. */
+const COMMUNE_ONLY = 0.6;
+/** A five-digit code that is the commune's INSEE code, not its postcode (people type postcodes). */
+const INSEE_CODE = 0.8;
+/** The query names neither the commune nor its code. */
+const NO_LOCALITY = 0.97;
+/** Several communes hold an equally good street and the query does not say which. */
+const AMBIGUOUS = 0.75;
+const MAX_CANDIDATES = 40;
+/**
+ * A word in more streets than this share of them (and at least COMMON_MIN) does not bring
+ * candidates by itself (see candidateStreets).
+ */
+const COMMON_SHARE = 0.02;
+const COMMON_MIN = 100;
+/** Below this, a result is noise: not returned. */
+const MIN_SCORE = 0.3;
+
+/**
+ * The address search index, held in memory: streets and communes by token (with IDF weights), a
+ * one-deletion neighbourhood of every token for typos, and the addresses of each street sorted
+ * by number. A query is parsed (number, repetition, code, words), candidate streets are gathered
+ * from the postings of its words, the best few are scored exactly, then the house number picks
+ * the address. Scores are products of fractions that are all 1 for the address's own label.
+ */
+export class AddressIndex {
+  readonly size: number;
+  private readonly records: AddressRecord[];
+  /** Each address's repetition in normal form (normaliseRep). */
+  private readonly reps: (string | null)[];
+  private readonly vocab = new Map<string, number>();
+  private readonly words: string[] = [];
+  private readonly sortedWords: string[];
+  private readonly deletes = new Map<string, number[]>();
+  private readonly streetPostings: Int32Array[] = [];
+  private readonly communePostings: Int32Array[] = [];
+  private readonly weight: Float64Array;
+  private readonly streets: Street[] = [];
+  private readonly communes: Commune[] = [];
+  /** Five-digit code → communes, with how well it designates each (postcode 1, INSEE code less). */
+  private readonly byCode = new Map<string, Map<number, number>>();
+  private readonly byId = new Map<string, number>();
+  private acc = new Float64Array(0);
+  private mark = new Int32Array(0);
+  private sim = new Float64Array(0);
+
+  constructor(records: AddressRecord[]) {
+    this.records = records;
+    this.size = records.length;
+    this.reps = records.map((r) => normaliseRep(r.rep));
+    const streetKey = new Map<string, number>();
+    const communeKey = new Map<string, number>();
+    const sp: number[][] = [];
+    const cp: number[][] = [];
+    const sums: { x: number; y: number; n: number }[] = [];
+    records.forEach((r, i) => {
+      this.byId.set(r.id, i);
+      let c = communeKey.get(r.insee);
+      if (c === undefined) {
+        c = this.communes.length;
+        communeKey.set(r.insee, c);
+        const tokens = Int32Array.from(nameTokens(r.commune).map((t) => this.tokenId(t, sp, cp)));
+        for (const t of new Set(tokens)) cp[t]!.push(c);
+        this.communes.push({
+          insee: r.insee,
+          name: r.commune,
+          tokens,
+          postcodes: new Set(),
+          centre: i,
+          count: 0,
+        });
+        sums.push({ x: 0, y: 0, n: 0 });
+        this.addCode(r.insee, c, INSEE_CODE);
+      }
+      const commune = this.communes[c]!;
+      commune.count++;
+      if (r.postcode && !commune.postcodes.has(r.postcode)) {
+        commune.postcodes.add(r.postcode);
+        this.addCode(r.postcode, c, 1);
+      }
+      const s0 = sums[c]!;
+      s0.x += r.lon;
+      s0.y += r.lat;
+      s0.n++;
+      const key = `${r.insee}|${nameTokens(r.street).join(' ')}`;
+      let s = streetKey.get(key);
+      if (s === undefined) {
+        s = this.streets.length;
+        streetKey.set(key, s);
+        const tokens = Int32Array.from(nameTokens(r.street).map((t) => this.tokenId(t, sp, cp)));
+        for (const t of new Set(tokens)) sp[t]!.push(s);
+        this.streets.push({ commune: c, tokens, addresses: [] });
+      }
+      this.streets[s]!.addresses.push(i);
+    });
+    for (const st of this.streets)
+      st.addresses.sort(
+        (a, b) =>
+          (records[a]!.numero ?? -1) - (records[b]!.numero ?? -1) ||
+          (records[a]!.rep ?? '').localeCompare(records[b]!.rep ?? ''),
+      );
+    // the commune's central address: nearest the mean of its addresses
+    const best = this.communes.map(() => Infinity);
+    records.forEach((r, i) => {
+      const c = communeKey.get(r.insee)!;
+      const m = sums[c]!;
+      const d = (r.lon - m.x / m.n) ** 2 + (r.lat - m.y / m.n) ** 2;
+      if (d < best[c]!) {
+        best[c] = d;
+        this.communes[c]!.centre = i;
+      }
+    });
+    for (let t = 0; t < this.words.length; t++) {
+      this.streetPostings.push(Int32Array.from(sp[t]!));
+      this.communePostings.push(Int32Array.from(cp[t]!));
+    }
+    // IDF over streets and communes together: "rue" weighs little, "tilleuls" a lot
+    const n = this.streets.length + this.communes.length + 1;
+    this.weight = Float64Array.from(this.words, (_, t) =>
+      Math.log(1 + n / (1 + sp[t]!.length + cp[t]!.length)),
+    );
+    this.sortedWords = [...this.words].sort();
+    this.words.forEach((w, t) => {
+      if (w.length < 4) return;
+      for (const d of deletions(w)) {
+        const l = this.deletes.get(d);
+        if (l) {
+          if (l[l.length - 1] !== t) l.push(t);
+        } else this.deletes.set(d, [t]);
+      }
+    });
+  }
+
+  get streetCount(): number {
+    return this.streets.length;
+  }
+
+  get communeCount(): number {
+    return this.communes.length;
+  }
+
+  /** The address of a key, if the index holds it. */
+  get(id: string): AddressRecord | undefined {
+    const i = this.byId.get(id);
+    return i === undefined ? undefined : this.records[i];
+  }
+
+  /** Ranked addresses for a free-text query, best first. */
+  search(q: string, opts: SearchOptions = {}): AddressHit[] {
+    const limit = opts.limit ?? 10;
+    const p = parseQuery(q);
+    if (!p.words.length && p.code === null) return [];
+    const matches: TokenMatch[][] = [];
+    const words: string[] = [];
+    p.words.forEach((w, i) => {
+      const last = i === p.words.length - 1;
+      const ms = this.matchToken(w, last);
+      const split = ms.length ? null : this.splitGlued(w);
+      if (split) {
+        words.push(...split);
+        for (const part of split) matches.push(this.matchToken(part, false));
+      } else {
+        words.push(w);
+        matches.push(ms);
+      }
+    });
+    p.words = words;
+    const wordWeights = p.words.map((w, i) => this.queryWeight(w, matches[i]!));
+    const codeCommunes = p.code !== null ? (this.byCode.get(p.code) ?? new Map<number, number>()) : null;
+    const cityFilter = opts.citycode;
+
+    // 1. candidates: streets sharing a selective word (plus their commune's evidence)
+    const communeAcc = new Map<number, number>();
+    matches.forEach((ms, i) => {
+      const w = wordWeights[i]!;
+      const seen = new Map<number, number>();
+      for (const m of ms)
+        for (const c of this.communePostings[m.token]!) seen.set(c, Math.max(seen.get(c) ?? 0, m.sim));
+      for (const [c, sim] of seen) communeAcc.set(c, (communeAcc.get(c) ?? 0) + w * sim);
+    });
+    if (codeCommunes)
+      for (const [c, sim] of codeCommunes) communeAcc.set(c, (communeAcc.get(c) ?? 0) + CODE_WEIGHT * sim);
+    const allowed = (c: number) => !cityFilter || this.communes[c]!.insee === cityFilter;
+    const ranked = this.candidateStreets(matches, wordWeights, communeAcc)
+      .filter((x) => allowed(this.streets[x.street]!.commune))
+      .map((x) => ({
+        street: x.street,
+        pre: x.pre + (communeAcc.get(this.streets[x.street]!.commune) ?? 0),
+      }));
+    ranked.sort((a, b) => b.pre - a.pre || a.street - b.street);
+
+    // 2. exact scores for the best candidates
+    const hits: { hit: AddressHit; text: number; key: number; local: boolean }[] = [];
+    for (const { street } of ranked.slice(0, MAX_CANDIDATES)) {
+      const { text, local } = this.scoreStreet(street, p, matches, wordWeights, codeCommunes);
+      if (text <= 0) continue;
+      const { address, factor } = this.pickAddress(street, p);
+      hits.push({
+        hit: this.hit(address, text * factor, p.number !== null && factor >= 0.85 ? 'housenumber' : 'street'),
+        text,
+        key: street,
+        local,
+      });
+    }
+    // communes alone (the query names only a commune or a code)
+    const totalWeight = wordWeights.reduce((a, b) => a + b, 0) + (p.code !== null ? CODE_WEIGHT : 0);
+    for (const [c, v] of communeAcc) {
+      if (!allowed(c) || totalWeight === 0) continue;
+      const recall = this.communeRecall(c, matches);
+      const text = (v / totalWeight) * (p.words.length ? 0.4 + 0.6 * recall : 1);
+      if (text <= 0) continue;
+      // equal communes (a shared postcode): the larger first
+      const key = -1 - this.communes[c]!.count;
+      const hit = this.hit(this.communes[c]!.centre, text * COMMUNE_ONLY, 'municipality');
+      hits.push({ hit, text, key, local: true });
+    }
+
+    // 3. locality: a street whose commune the query does not name is less sure, and equal streets
+    // of several unnamed communes are a guess
+    hits.sort((a, b) => b.hit.score - a.hit.score || a.key - b.key);
+    const top = hits[0];
+    if (top && !top.local) {
+      const rivals = hits.filter((h) => !h.local && Math.abs(h.text - top.text) < 1e-9);
+      if (new Set(rivals.map((h) => h.hit.citycode)).size > 1)
+        for (const h of rivals) h.hit.score *= AMBIGUOUS;
+    }
+    for (const h of hits) if (!h.local) h.hit.score *= NO_LOCALITY;
+    hits.sort((a, b) => b.hit.score - a.hit.score || a.key - b.key);
+    return hits
+      .filter((h) => h.hit.score >= MIN_SCORE)
+      .slice(0, limit)
+      .map((h) => ({ ...h.hit, score: Math.round(h.hit.score * 1000) / 1000 }));
+  }
+
+  /**
+   * Streets sharing a word with the query, with the weight they share. Words found in many
+   * streets ("rue", "de": COMMON_SHARE) only add to streets already found by a rarer word or in
+   * a commune the query names, unless no word is rarer. Scratch arrays are reused: one search runs at a time (single thread).
+   */
+  private candidateStreets(
+    matches: TokenMatch[][],
+    weights: number[],
+    communes: Map<number, number>,
+  ): { street: number; pre: number }[] {
+    const n = this.streets.length;
+    if (this.acc.length !== n) {
+      this.acc = new Float64Array(n);
+      this.mark = new Int32Array(n).fill(-1);
+      this.sim = new Float64Array(n);
+    }
+    const { acc, mark, sim } = this;
+    const postings = matches.map((ms) => ms.reduce((a, m) => a + this.streetPostings[m.token]!.length, 0));
+    const rarest = Math.min(...postings.filter((x) => x > 0));
+    const commonAbove = Math.max(COMMON_MIN, n * COMMON_SHARE);
+    const touched: number[] = [];
+    const order = matches.map((_, i) => i).sort((a, b) => postings[a]! - postings[b]!);
+    for (const i of order) {
+      const w = weights[i]!;
+      const common = postings[i]! > commonAbove && postings[i]! > rarest;
+      for (const m of matches[i]!) {
+        for (const s of this.streetPostings[m.token]!) {
+          if (mark[s] === -1) {
+            if (common && !communes.has(this.streets[s]!.commune)) continue;
+            touched.push(s);
+          }
+          if (mark[s] !== i) {
+            mark[s] = i;
+            sim[s] = m.sim;
+            acc[s] = acc[s]! + w * m.sim;
+          } else if (m.sim > sim[s]!) {
+            acc[s] = acc[s]! + w * (m.sim - sim[s]!);
+            sim[s] = m.sim;
+          }
+        }
+      }
+    }
+    const out = touched.map((s) => ({ street: s, pre: acc[s]! }));
+    for (const s of touched) {
+      acc[s] = 0;
+      mark[s] = -1;
+    }
+    return out;
+  }
+
+  private hit(i: number, score: number, type: MatchType): AddressHit {
+    const r = this.records[i]!;
+    return {
+      cle_interop_adr: r.id,
+      label: r.label,
+      score,
+      type,
+      lon: r.lon,
+      lat: r.lat,
+      numero: r.numero,
+      rep: r.rep,
+      postcode: r.postcode,
+      citycode: r.insee,
+      city: r.commune,
+      batids: r.batids,
+    };
+  }
+
+  /**
+   * How well a street (in its commune) explains the query, in 0..1: the share of the query's
+   * weight matched (precision) times the share of the street's name found (recall, softened:
+   * "Treille Aiglun" still finds "impasse de la Treille").
+   */
+  private scoreStreet(
+    s: number,
+    p: ParsedQuery,
+    matches: TokenMatch[][],
+    weights: number[],
+    codeCommunes: Map<number, number> | null,
+  ): { text: number; local: boolean } {
+    const street = this.streets[s]!;
+    const commune = this.communes[street.commune]!;
+    // each street or commune token explains one query word at most ("route de Vichy 03200
+    // Vichy" is not "route de Vichy" in another commune)
+    const covered = new Float64Array(street.tokens.length);
+    const usedC = new Uint8Array(commune.tokens.length);
+    let matched = 0;
+    let total = 0;
+    let streetWords = 0;
+    matches.forEach((ms, i) => {
+      const w = weights[i]!;
+      total += w;
+      let bestS = 0;
+      let bestSIdx = -1;
+      let bestC = 0;
+      let bestCIdx = -1;
+      for (const m of ms) {
+        for (let k = 0; k < street.tokens.length; k++)
+          if (street.tokens[k] === m.token && covered[k] === 0 && m.sim > bestS) {
+            bestS = m.sim;
+            bestSIdx = k;
+          }
+        for (let k = 0; k < commune.tokens.length; k++)
+          if (commune.tokens[k] === m.token && !usedC[k] && m.sim > bestC) {
+            bestC = m.sim;
+            bestCIdx = k;
+          }
+      }
+      if (bestS >= bestC && bestS > 0) {
+        matched += w * bestS;
+        streetWords++;
+        covered[bestSIdx] = bestS;
+      } else if (bestC > 0) {
+        matched += w * bestC;
+        usedC[bestCIdx] = 1;
+      }
+    });
+    const byCode = codeCommunes?.get(street.commune) ?? 0;
+    if (p.code !== null) {
+      total += CODE_WEIGHT;
+      matched += CODE_WEIGHT * byCode;
+    }
+    if (!streetWords || total === 0) return { text: 0, local: false };
+    let sw = 0;
+    let sc = 0;
+    street.tokens.forEach((t, k) => {
+      sw += this.weight[t]!;
+      sc += this.weight[t]! * covered[k]!;
+    });
+    const recall = sw ? sc / sw : 0;
+    return {
+      text: (matched / total) * (0.4 + 0.6 * recall),
+      local: byCode > 0 || usedC.some((u) => u === 1),
+    };
+  }
+
+  private communeRecall(c: number, matches: TokenMatch[][]): number {
+    const commune = this.communes[c]!;
+    let sw = 0;
+    let sc = 0;
+    for (const t of commune.tokens) {
+      sw += this.weight[t]!;
+      let best = 0;
+      for (const ms of matches) for (const m of ms) if (m.token === t && m.sim > best) best = m.sim;
+      sc += this.weight[t]! * best;
+    }
+    return sw ? sc / sw : 0;
+  }
+
+  /** The address of the street that the query's number designates, and how sure that is. */
+  private pickAddress(s: number, p: ParsedQuery): { address: number; factor: number } {
+    const list = this.streets[s]!.addresses;
+    const recs = this.records;
+    if (p.number === null) {
+      const unnumbered = list.find((i) => !recs[i]!.numero);
+      if (unnumbered !== undefined) return { address: unnumbered, factor: 1 };
+      return { address: list[0]!, factor: list.length === 1 ? 0.9 : STREET_ONLY };
+    }
+    let best = list[0]!;
+    let bestFactor = -1;
+    for (const i of list) {
+      const r = recs[i]!;
+      let f: number;
+      if (r.numero === p.number) {
+        const rep = this.reps[i] ?? null;
+        if (rep === p.rep) f = 1;
+        else if (p.rep === null) f = 0.9;
+        else if (rep === null) f = 0.85;
+        else f = 0.8;
+      } else {
+        const gap = Math.abs((r.numero ?? 0) - p.number);
+        f = NUMBER_MISSING - Math.min(0.2, gap / 500);
+      }
+      if (f > bestFactor) {
+        bestFactor = f;
+        best = i;
+      }
+    }
+    return { address: best, factor: bestFactor };
+  }
+
+  /** Index tokens a query word may stand for: itself, a typo (1–2 edits), or, last, a prefix. */
+  private matchToken(w: string, last: boolean): TokenMatch[] {
+    const out = new Map<number, number>();
+    const exact = this.vocab.get(w);
+    if (exact !== undefined) out.set(exact, 1);
+    // a word of the index is taken as written; typos are looked for in the others
+    if (exact === undefined && w.length >= 4) {
+      const max = w.length >= 8 ? 2 : 1;
+      const cands = new Set<number>();
+      const add = (l: number[] | undefined) => l?.forEach((t) => cands.add(t));
+      add(this.deletes.get(w));
+      for (const d of deletions(w)) {
+        const t = this.vocab.get(d);
+        if (t !== undefined) cands.add(t);
+        add(this.deletes.get(d));
+      }
+      for (const t of cands) {
+        if (t === exact) continue;
+        const word = this.words[t]!;
+        const d = editDistance(w, word, max);
+        if (d <= max) out.set(t, Math.max(out.get(t) ?? 0, 1 - d / (Math.max(w.length, word.length) + 1)));
+      }
+    }
+    if (last && exact === undefined && w.length >= 3) {
+      // the word being typed: index words starting with it
+      let lo = 0;
+      let hi = this.sortedWords.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.sortedWords[mid]! < w) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let k = lo; k < this.sortedWords.length && k < lo + 20; k++) {
+        const word = this.sortedWords[k]!;
+        if (!word.startsWith(w)) break;
+        const t = this.vocab.get(word)!;
+        out.set(t, Math.max(out.get(t) ?? 0, Math.max(0.7, w.length / word.length) * 0.95));
+      }
+    }
+    return [...out].map(([token, sim]) => ({ token, sim }));
+  }
+
+  /** Two index words typed without the space between them ("desecoles" → des ecoles), or null. */
+  private splitGlued(w: string): string[] | null {
+    if (w.length < 5) return null;
+    for (let k = 2; k <= w.length - 2; k++) {
+      const a = w.slice(0, k);
+      const b = w.slice(k);
+      if (this.vocab.has(a) && this.vocab.has(b)) return [a, b];
+    }
+    return null;
+  }
+
+  /** A query word's weight: its index weight, or the heaviest when it matches nothing (noise counts). */
+  private queryWeight(w: string, ms: TokenMatch[]): number {
+    if (!ms.length) return w.length <= 2 ? 1 : Math.log(1 + this.streets.length + this.communes.length);
+    let best = 0;
+    let wt = 0;
+    for (const m of ms)
+      if (m.sim > best) {
+        best = m.sim;
+        wt = this.weight[m.token]!;
+      }
+    return wt;
+  }
+
+  private tokenId(t: string, sp: number[][], cp: number[][]): number {
+    let id = this.vocab.get(t);
+    if (id === undefined) {
+      id = this.words.length;
+      this.vocab.set(t, id);
+      this.words.push(t);
+      sp.push([]);
+      cp.push([]);
+    }
+    return id;
+  }
+
+  private addCode(code: string, c: number, sim: number): void {
+    let m = this.byCode.get(code);
+    if (!m) this.byCode.set(code, (m = new Map()));
+    m.set(c, Math.max(m.get(c) ?? 0, sim));
+  }
+}
+
+/** Every string one character shorter than `w`. */
+function deletions(w: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < w.length; i++) {
+    const d = w.slice(0, i) + w.slice(i + 1);
+    if (out[out.length - 1] !== d) out.push(d);
+  }
+  return out;
+}

@@ -1,0 +1,157 @@
+import { deptOfCommune } from '../ingest/dept.js';
+import type { Store } from '../store/store.js';
+import { AddressIndex, type AddressHit, type AddressRecord, type SearchOptions } from './address-index.js';
+
+/** How often (ms) a running server checks whether an import changed the addresses. */
+const FRESHNESS_MS = 2000;
+
+/**
+ * Every address of the database, for the index: bdnb.adresse, then ban.adresse (a BAN row
+ * replaces the BDNB row of the same key), each with the BatIDs of the buildings linked to it.
+ */
+export async function loadAddresses(store: Store): Promise<AddressRecord[]> {
+  const batids = new Map<string, string[]>();
+  for (const r of await store.query<{ id: string; batids: string[] }>(
+    `SELECT k.id, array_agg(DISTINCT l.batid ORDER BY l.batid) AS batids
+       FROM (SELECT cle_interop_adr AS id, batiment_groupe_id AS bg, code_departement_insee AS dept
+               FROM bdnb.rel_batiment_groupe_adresse
+             UNION
+             SELECT cle_interop_adr_principale_ban, batiment_groupe_id, code_departement_insee
+               FROM bdnb.batiment_groupe_adresse WHERE cle_interop_adr_principale_ban IS NOT NULL) k
+       JOIN batid.id_link l ON l.scheme = 'bdnb_bg' AND l.external_id = k.bg
+                           AND l.code_departement_insee = k.dept AND l.active
+       JOIN batid.building b ON b.batid = l.batid AND b.status = 'constructed'
+      GROUP BY k.id`,
+  ))
+    batids.set(r.id, r.batids);
+  const byId = new Map<string, AddressRecord>();
+  type Raw = Omit<AddressRecord, 'batids'>;
+  const bdnb = await store.query<Raw>(
+    `SELECT cle_interop_adr AS id, numero, rep, concat_ws(' ', type_voie, nom_voie) AS street,
+            code_postal AS postcode, code_commune_insee AS insee, coalesce(libelle_commune, '') AS commune,
+            ST_X(p) AS lon, ST_Y(p) AS lat,
+            coalesce(libelle_adresse, concat_ws(' ', numero, rep, type_voie, nom_voie, code_postal, libelle_commune)) AS label
+       FROM (SELECT *, ST_Transform(geom_adresse, 4326) AS p FROM bdnb.adresse
+              WHERE geom_adresse IS NOT NULL AND code_commune_insee IS NOT NULL AND cle_interop_adr IS NOT NULL) a`,
+  );
+  const ban = await store.query<Raw>(
+    `SELECT id, CASE WHEN numero IN (0, 99999) THEN NULL ELSE numero END AS numero, rep, nom_voie AS street, code_postal AS postcode, code_insee AS insee,
+            coalesce(nom_commune, '') AS commune, lon, lat,
+            concat_ws(' ', nullif(concat_ws(' ', CASE WHEN numero NOT IN (0, 99999) THEN numero END, rep), ''),
+                      nom_voie, code_postal, nom_commune) AS label
+       FROM ban.adresse`,
+  );
+  for (const r of [...bdnb, ...ban]) byId.set(r.id, { ...r, batids: batids.get(r.id) ?? [] });
+  return [...byId.values()];
+}
+
+/**
+ * The address index of a store, built on first use and rebuilt in the background when an import
+ * has run since (checked at most every FRESHNESS_MS); searches keep using the previous index
+ * while the new one is built.
+ */
+export class AddressService {
+  private index: AddressIndex | null = null;
+  private version = '';
+  private checkedAt = 0;
+  private building: Promise<void> | null = null;
+
+  constructor(private readonly store: Store) {}
+
+  private async currentVersion(): Promise<string> {
+    const r = await this.store.query<{ v: string }>(
+      `SELECT coalesce(max(run_id), 0) || ':' || (SELECT coalesce(max(event_id), 0) FROM batid.event) AS v
+         FROM batid.import_run WHERE status = 'done'`,
+    );
+    return r[0]!.v;
+  }
+
+  private rebuild(): Promise<void> {
+    this.building ??= (async () => {
+      try {
+        const v = await this.currentVersion();
+        if (v === this.version && this.index) return;
+        this.index = new AddressIndex(await loadAddresses(this.store));
+        this.version = v;
+      } finally {
+        this.building = null;
+      }
+    })();
+    return this.building;
+  }
+
+  /** The current index (built now if there is none yet). */
+  async ready(): Promise<AddressIndex> {
+    const now = Date.now();
+    if (!this.index) await this.rebuild();
+    else if (now - this.checkedAt > FRESHNESS_MS) {
+      this.checkedAt = now;
+      // a stale index answers while the fresh one is built
+      void this.rebuild().catch(() => undefined);
+    }
+    return this.index!;
+  }
+
+  async search(q: string, opts: SearchOptions = {}): Promise<AddressHit[]> {
+    return (await this.ready()).search(q, opts);
+  }
+
+  /** Forgets the index: the next search rebuilds it (this process imported addresses). */
+  invalidate(): void {
+    this.index = null;
+    this.version = '';
+  }
+}
+
+const services = new WeakMap<Store, AddressService>();
+
+export function addressServiceOf(store: Store): AddressService {
+  let s = services.get(store);
+  if (!s) services.set(store, (s = new AddressService(store)));
+  return s;
+}
+
+export type MatchReason = 'ban_link_valid' | 'main_address' | 'ban_link';
+
+export interface AddressBuilding {
+  batid: string;
+  match_reason: MatchReason;
+  confidence: number;
+  batiment_groupe_id: string;
+}
+
+/** What each way of linking an address to a building is worth, times the geocoding score. */
+const REASON_WEIGHT: Record<MatchReason, number> = { ban_link_valid: 1, main_address: 0.95, ban_link: 0.7 };
+
+/**
+ * The buildings at an address: BDNB address links (valid ones first), then the groups whose main
+ * address it is; each BatID once, with its best reason. Filtered on the address's département so
+ * the query stays on one partition (one shard).
+ */
+export async function buildingsAtAddress(store: Store, hit: AddressHit): Promise<AddressBuilding[]> {
+  const dept = deptOfCommune(hit.citycode);
+  if (!dept) return [];
+  const rows = await store.query<{ batid: string; bg: string; reason: MatchReason }>(
+    `WITH links AS (
+       SELECT batiment_groupe_id AS bg, CASE WHEN lien_valide THEN 'ban_link_valid' ELSE 'ban_link' END AS reason
+         FROM bdnb.rel_batiment_groupe_adresse
+        WHERE code_departement_insee = $1 AND cle_interop_adr = $2
+       UNION ALL
+       SELECT batiment_groupe_id, 'main_address'
+         FROM bdnb.batiment_groupe_adresse
+        WHERE code_departement_insee = $1 AND cle_interop_adr_principale_ban = $2)
+     SELECT l.batid, k.bg, k.reason
+       FROM links k
+       JOIN batid.id_link l ON l.scheme = 'bdnb_bg' AND l.external_id = k.bg AND l.code_departement_insee = $1 AND l.active
+       JOIN batid.building b ON b.batid = l.batid AND b.status = 'constructed'`,
+    [dept, hit.cle_interop_adr],
+  );
+  const best = new Map<string, AddressBuilding>();
+  for (const r of rows) {
+    const confidence = Math.round(hit.score * REASON_WEIGHT[r.reason] * 1000) / 1000;
+    const cur = best.get(r.batid);
+    if (!cur || confidence > cur.confidence)
+      best.set(r.batid, { batid: r.batid, match_reason: r.reason, confidence, batiment_groupe_id: r.bg });
+  }
+  return [...best.values()].sort((a, b) => b.confidence - a.confidence || a.batid.localeCompare(b.batid));
+}
