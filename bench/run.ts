@@ -6,6 +6,7 @@ const NAME = process.argv[2];
 const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
   import: () => import('./import-bench.js'),
   lifecycle: () => import('./lifecycle-bench.js'),
+  api: () => import('./api-bench.js'),
 };
 
 if (!NAME || !BENCHES[NAME]) {

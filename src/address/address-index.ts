@@ -76,7 +76,7 @@ const INSEE_CODE = 0.8;
 const NO_LOCALITY = 0.97;
 /** Several communes hold an equally good street and the query does not say which. */
 const AMBIGUOUS = 0.75;
-const MAX_CANDIDATES = 40;
+const MAX_CANDIDATES = 24;
 /**
  * A word in more streets than this share of them (and at least COMMON_MIN) does not bring
  * candidates by itself (see candidateStreets).
@@ -98,6 +98,8 @@ export class AddressIndex {
   private readonly records: AddressRecord[];
   /** Each address's repetition in normal form (normaliseRep). */
   private readonly reps: (string | null)[];
+  /** Each address's number, -1 when it has none (typed: read in the inner loop of pickAddress). */
+  private readonly numeros: Int32Array;
   private readonly vocab = new Map<string, number>();
   private readonly words: string[] = [];
   private readonly sortedWords: string[];
@@ -118,6 +120,7 @@ export class AddressIndex {
     this.records = records;
     this.size = records.length;
     this.reps = records.map((r) => normaliseRep(r.rep));
+    this.numeros = Int32Array.from(records, (r) => r.numero ?? -1);
     const streetKey = new Map<string, number>();
     const communeKey = new Map<string, number>();
     const sp: number[][] = [];
@@ -166,8 +169,7 @@ export class AddressIndex {
     for (const st of this.streets)
       st.addresses.sort(
         (a, b) =>
-          (records[a]!.numero ?? -1) - (records[b]!.numero ?? -1) ||
-          (records[a]!.rep ?? '').localeCompare(records[b]!.rep ?? ''),
+          this.numeros[a]! - this.numeros[b]! || (records[a]!.rep ?? '').localeCompare(records[b]!.rep ?? ''),
       );
     // the commune's central address: nearest the mean of its addresses
     const best = this.communes.map(() => Infinity);
@@ -259,31 +261,48 @@ export class AddressIndex {
       }));
     ranked.sort((a, b) => b.pre - a.pre || a.street - b.street);
 
-    // 2. exact scores for the best candidates
+    // 2. exact text scores for the best candidates; then, best text first, the house number
+    // picks the address (its factor is ≤ 1, so once a text score is below the limit-th final
+    // score no later street can enter the results)
     const hits: { hit: AddressHit; text: number; key: number; local: boolean }[] = [];
-    for (const { street } of ranked.slice(0, MAX_CANDIDATES)) {
-      const { text, local } = this.scoreStreet(street, p, matches, wordWeights, codeCommunes);
-      if (text <= 0) continue;
+    const scored = ranked
+      .slice(0, MAX_CANDIDATES)
+      .map(({ street }) => ({ street, ...this.scoreStreet(street, p, matches, wordWeights, codeCommunes) }))
+      .filter((x) => x.text > 0)
+      .sort((a, b) => b.text - a.text || a.street - b.street);
+    const finals: number[] = [];
+    for (const { street, text, local } of scored) {
+      if (finals.length >= limit && text < finals[limit - 1]!) break;
       const { address, factor } = this.pickAddress(street, p);
+      const score = text * factor;
+      finals.push(score);
+      finals.sort((a, b) => b - a);
       hits.push({
-        hit: this.hit(address, text * factor, p.number !== null && factor >= 0.85 ? 'housenumber' : 'street'),
+        hit: this.hit(address, score, p.number !== null && factor >= 0.85 ? 'housenumber' : 'street'),
         text,
         key: street,
         local,
       });
     }
-    // communes alone (the query names only a commune or a code)
+    // communes alone (the query names only a commune or a code): scored cheaply, and only the
+    // few that can reach the results become hits ("saint", "sur" are in many commune names)
     const totalWeight = wordWeights.reduce((a, b) => a + b, 0) + (p.code !== null ? CODE_WEIGHT : 0);
+    const communeHits: { c: number; text: number; key: number }[] = [];
+    const floor = MIN_SCORE / COMMUNE_ONLY;
     for (const [c, v] of communeAcc) {
-      if (!allowed(c) || totalWeight === 0) continue;
-      const recall = this.communeRecall(c, matches);
-      const text = (v / totalWeight) * (p.words.length ? 0.4 + 0.6 * recall : 1);
-      if (text <= 0) continue;
+      if (!allowed(c) || totalWeight === 0 || v / totalWeight < floor) continue;
+      const text = (v / totalWeight) * (p.words.length ? 0.4 + 0.6 * this.communeRecall(c, matches) : 1);
       // equal communes (a shared postcode): the larger first
-      const key = -1 - this.communes[c]!.count;
-      const hit = this.hit(this.communes[c]!.centre, text * COMMUNE_ONLY, 'municipality');
-      hits.push({ hit, text, key, local: true });
+      if (text >= floor) communeHits.push({ c, text, key: -1 - this.communes[c]!.count });
     }
+    communeHits.sort((a, b) => b.text - a.text || a.key - b.key);
+    for (const { c, text, key } of communeHits.slice(0, limit))
+      hits.push({
+        hit: this.hit(this.communes[c]!.centre, text * COMMUNE_ONLY, 'municipality'),
+        text,
+        key,
+        local: true,
+      });
 
     // 3. locality: a street whose commune the query does not name is less sure, and equal streets
     // of several unnamed communes are a guess
@@ -454,31 +473,43 @@ export class AddressIndex {
   /** The address of the street that the query's number designates, and how sure that is. */
   private pickAddress(s: number, p: ParsedQuery): { address: number; factor: number } {
     const list = this.streets[s]!.addresses;
-    const recs = this.records;
+    const num = this.numeros;
     if (p.number === null) {
-      const unnumbered = list.find((i) => !recs[i]!.numero);
+      const unnumbered = list.find((i) => num[i]! <= 0);
       if (unnumbered !== undefined) return { address: unnumbered, factor: 1 };
       return { address: list[0]!, factor: list.length === 1 ? 0.9 : STREET_ONLY };
     }
-    let best = list[0]!;
+    const want = p.number;
+    // the addresses carrying the number, else its neighbours (the list is sorted by number)
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (num[list[mid]!]! < want) lo = mid + 1;
+      else hi = mid;
+    }
+    // from the first address of the number below (its plain number before its bis/ter)
+    let from = lo;
+    const below = lo > 0 ? num[list[lo - 1]!]! : -2;
+    while (from > 0 && num[list[from - 1]!] === below) from--;
+    let best = list[Math.min(from, list.length - 1)]!;
     let bestFactor = -1;
-    for (const i of list) {
-      const r = recs[i]!;
+    for (let k = from; k < list.length; k++) {
+      const i = list[k]!;
+      const n = num[i]!;
       let f: number;
-      if (r.numero === p.number) {
+      if (n === want) {
         const rep = this.reps[i] ?? null;
         if (rep === p.rep) f = 1;
         else if (p.rep === null) f = 0.9;
         else if (rep === null) f = 0.85;
         else f = 0.8;
-      } else {
-        const gap = Math.abs((r.numero ?? 0) - p.number);
-        f = NUMBER_MISSING - Math.min(0.2, gap / 500);
-      }
+      } else f = NUMBER_MISSING - Math.min(0.2, Math.abs(Math.max(n, 0) - want) / 500);
       if (f > bestFactor) {
         bestFactor = f;
         best = i;
       }
+      if (n > want) break;
     }
     return { address: best, factor: bestFactor };
   }

@@ -1,5 +1,5 @@
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
-import { linkedIds, type BuildingIds } from '../ids/linked-ids.js';
+import { buildingHead, idsOf, LOOKUP_BRANCHES, type BuildingIds } from '../ids/linked-ids.js';
 import type { Store } from '../store/store.js';
 import { HIDDEN_COLUMNS, SECTIONS, type SectionDef } from './card-sections.js';
 
@@ -51,42 +51,55 @@ function clean(table: string, row: Record<string, unknown>): Record<string, unkn
   return out;
 }
 
-function rowsSql(
-  t: SectionDef['tables'][number],
-  dept: string,
-  bg: string,
-  bc: string | null,
-): [string, unknown[]] {
+/** One branch per section table, in SECTIONS order; `k` of each row indexes this list. */
+const BRANCHES = SECTIONS.flatMap((sec) => sec.tables.map((t) => ({ section: sec, t })));
+
+/** The SELECT of one section table for a building: $1 département, $2 group id, $3 footprint id. */
+function branchSql(t: SectionDef['tables'][number], k: number): string {
   const x = `bdnb."${t.table}"`;
   switch (t.via) {
     case 'parcelle':
-      return [
-        `SELECT to_jsonb(x) AS r FROM ${x} x
+      return `SELECT ${k} AS k, to_jsonb(x)::text AS s, to_jsonb(x) AS r FROM ${x} x
                 JOIN bdnb.rel_parcelle_sitadel rs ON rs.code_departement_insee = x.code_departement_insee AND rs.numero_permis = x.numero_permis
                 JOIN bdnb.rel_batiment_groupe_parcelle p ON p.code_departement_insee = rs.code_departement_insee AND p.parcelle_id = rs.parcelle_id
-               WHERE p.code_departement_insee = $1 AND p.batiment_groupe_id = $2 ORDER BY 1`,
-        [dept, bg],
-      ];
+               WHERE p.code_departement_insee = $1 AND p.batiment_groupe_id = $2`;
     case 'bc':
-      return [
-        `SELECT to_jsonb(x) AS r FROM ${x} x WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $2`,
-        [dept, bc],
-      ];
+      return `SELECT ${k} AS k, '' AS s, to_jsonb(x) AS r FROM ${x} x WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`;
     default:
-      if (t.table === 'dpe_logement') {
-        return [
-          `SELECT to_jsonb(x) AS r FROM ${x} x
+      if (t.table === 'dpe_logement')
+        return `SELECT ${k} AS k, coalesce(x.date_etablissement_dpe::text, '') || x.identifiant_dpe AS s, to_jsonb(x) AS r FROM ${x} x
                   JOIN bdnb.rel_batiment_groupe_dpe_logement d ON d.code_departement_insee = x.code_departement_insee AND d.identifiant_dpe = x.identifiant_dpe
-                 WHERE d.code_departement_insee = $1 AND d.batiment_groupe_id = $2 ORDER BY x.date_etablissement_dpe, x.identifiant_dpe`,
-          [dept, bg],
-        ];
-      }
-      return [
-        `SELECT to_jsonb(x) AS r FROM ${x} x WHERE x.code_departement_insee = $1 AND x.batiment_groupe_id = $2`,
-        [dept, bg],
-      ];
+                 WHERE d.code_departement_insee = $1 AND d.batiment_groupe_id = $2`;
+      return `SELECT ${k} AS k, '' AS s, to_jsonb(x) AS r FROM ${x} x WHERE x.code_departement_insee = $1 AND x.batiment_groupe_id = $2`;
   }
 }
+
+/** Rows k ≥ LOOKUP_K are the building's external keys (k − LOOKUP_K indexes LOOKUP_LIST). */
+const LOOKUP_K = 1000;
+
+/**
+ * Everything below the registry row in one round trip — the footprint (k = -1), the addresses
+ * (k = -2), each section table (k = its branch) and the external keys — so that a card is two
+ * prepared statements, not one query per table (p99 under load is what users feel).
+ * $1 département, $2 group id, $3 footprint id.
+ */
+const BODY_SQL = `SELECT k, r FROM (
+  SELECT -1 AS k, '' AS s, to_jsonb(x) AS r FROM bdnb.batiment_construction x WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3
+  UNION ALL
+  SELECT -2, CASE WHEN r.lien_valide THEN '0' WHEN NOT r.lien_valide THEN '1' ELSE '2' END || a.cle_interop_adr,
+         jsonb_build_object('cle_interop_adr', a.cle_interop_adr,
+           'label', coalesce(a.libelle_adresse, concat_ws(' ', a.numero, a.rep, a.type_voie, a.nom_voie, a.code_postal, a.libelle_commune)),
+           'lien_valide', r.lien_valide,
+           'lon', round(ST_X(ST_Transform(a.geom_adresse, 4326))::numeric, 7)::float8,
+           'lat', round(ST_Y(ST_Transform(a.geom_adresse, 4326))::numeric, 7)::float8)
+    FROM bdnb.rel_batiment_groupe_adresse r
+    JOIN bdnb.adresse a ON a.code_departement_insee = r.code_departement_insee AND a.cle_interop_adr = r.cle_interop_adr
+   WHERE r.code_departement_insee = $1 AND r.batiment_groupe_id = $2
+  UNION ALL
+  ${BRANCHES.map((b, k) => branchSql(b.t, k)).join('\n  UNION ALL\n  ')}
+  UNION ALL
+  ${LOOKUP_BRANCHES.map((l) => `SELECT ${LOOKUP_K} + q.k, q.v, to_jsonb(q.v) FROM (${l}) q`).join('\n  UNION ALL\n  ')}
+) u ORDER BY k, s`;
 
 /**
  * Everything the database knows about one building, section by section, each with its source
@@ -94,80 +107,58 @@ function rowsSql(
  * building's département first (one partition). Null when the BatID is unknown.
  */
 export async function buildingCard(store: Store, batid: string): Promise<Card | null> {
-  const b = (
-    await store.query<{
-      batid: string;
-      status: string;
-      dept: string;
-      bg: string | null;
-      bc: string | null;
-      geometry: string | null;
-      area: number | null;
-    }>(
-      `SELECT batid, status, code_departement_insee AS dept, batiment_groupe_id AS bg, batiment_construction_id AS bc,
-              ST_AsGeoJSON(ST_Transform(geom, 4326), 7) AS geometry, round(ST_Area(geom)::numeric, 1)::float8 AS area
-         FROM batid.building WHERE batid = $1`,
-      [batid],
-    )
-  )[0];
+  const b = await buildingHead(store, batid);
   if (!b) return null;
-  const ids = (await linkedIds(store, batid))?.ids ?? {};
   const card: Card = {
     batid: b.batid,
     status: b.status,
     code_departement_insee: b.dept,
-    ids,
+    ids: idsOf(b, []),
     addresses: [],
     geometry: b.geometry ? JSON.parse(b.geometry) : null,
     footprint: { surface_m2: b.area },
     sections: {},
   };
   if (b.status !== 'constructed' || !b.bg) return card;
-  const versions = new Map(
-    (
-      await store.query<{ table_name: string; millesime: string | null }>(
-        `SELECT table_name, millesime FROM batid.source_version WHERE code_departement_insee = $1`,
-        [b.dept],
-      )
-    ).map((v) => [v.table_name, v.millesime]),
-  );
-  card.addresses = await store.query<CardAddress>(
-    `SELECT a.cle_interop_adr, coalesce(a.libelle_adresse, concat_ws(' ', a.numero, a.rep, a.type_voie, a.nom_voie, a.code_postal, a.libelle_commune)) AS label,
-            r.lien_valide, round(ST_X(ST_Transform(a.geom_adresse, 4326))::numeric, 7)::float8 AS lon,
-            round(ST_Y(ST_Transform(a.geom_adresse, 4326))::numeric, 7)::float8 AS lat
-       FROM bdnb.rel_batiment_groupe_adresse r
-       JOIN bdnb.adresse a ON a.code_departement_insee = r.code_departement_insee AND a.cle_interop_adr = r.cle_interop_adr
-      WHERE r.code_departement_insee = $1 AND r.batiment_groupe_id = $2
-      ORDER BY r.lien_valide DESC NULLS LAST, a.cle_interop_adr`,
-    [b.dept, b.bg],
-  );
-  const cstr = await store.query<{ r: Record<string, unknown> }>(
-    `SELECT to_jsonb(x) AS r FROM bdnb.batiment_construction x WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $2`,
-    [b.dept, b.bc],
-  );
-  if (cstr[0])
-    Object.assign(card.footprint, clean('batiment_construction', cstr[0].r), {
-      source: 'bdnb.batiment_construction',
-      millesime: versions.get('batiment_construction') ?? null,
-    });
-  for (const s of SECTIONS) {
-    const section: CardSection = { title: s.title, source: [], millesime: null, licence: s.licence };
-    for (const t of s.tables) {
-      const [sql, params] = rowsSql(t, b.dept, b.bg, b.bc);
-      const rows = (await store.query<{ r: Record<string, unknown> }>(sql, params)).map((x) =>
-        clean(t.table, x.r),
-      );
-      const useful = rows.filter((r) => Object.keys(r).length);
-      if (!useful.length) continue;
-      section.source.push(`bdnb.${t.table}`);
-      section.millesime ??= versions.get(t.table) ?? null;
-      if (t.many)
-        (section.rows ??= []).push(
-          ...useful.map((r) => (s.tables.length > 1 ? { source: t.table, ...r } : r)),
-        );
-      else section.data = { ...section.data, ...useful[0] };
+  const versions = b.versions;
+  const rows = await store.prepared<{ k: number; r: unknown }>('building_card_body', BODY_SQL, [
+    b.dept,
+    b.bg,
+    b.bc,
+  ]);
+  const byBranch = new Map<number, Record<string, unknown>[]>();
+  const lookups: { k: number; v: string }[] = [];
+  for (const row of rows) {
+    if (row.k >= LOOKUP_K) lookups.push({ k: row.k - LOOKUP_K, v: row.r as string });
+    else if (row.k === -2) card.addresses.push(row.r as CardAddress);
+    else if (row.k === -1)
+      Object.assign(card.footprint, clean('batiment_construction', row.r as Record<string, unknown>), {
+        source: 'bdnb.batiment_construction',
+        millesime: versions.batiment_construction ?? null,
+      });
+    else {
+      const r = clean(BRANCHES[row.k]!.t.table, row.r as Record<string, unknown>);
+      if (!Object.keys(r).length) continue;
+      const l = byBranch.get(row.k);
+      if (l) l.push(r);
+      else byBranch.set(row.k, [r]);
     }
-    if (section.source.length) card.sections[s.key] = section;
   }
+  card.ids = idsOf(b, lookups);
+  BRANCHES.forEach(({ section: s, t }, k) => {
+    const useful = byBranch.get(k);
+    if (!useful) return;
+    const section = (card.sections[s.key] ??= {
+      title: s.title,
+      source: [],
+      millesime: null,
+      licence: s.licence,
+    });
+    section.source.push(`bdnb.${t.table}`);
+    section.millesime ??= versions[t.table] ?? null;
+    if (t.many)
+      (section.rows ??= []).push(...useful.map((r) => (s.tables.length > 1 ? { source: t.table, ...r } : r)));
+    else section.data = { ...section.data, ...useful[0] };
+  });
   return card;
 }

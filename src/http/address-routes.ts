@@ -27,6 +27,29 @@ export const addressHitSchema = {
   required: ['cle_interop_adr', 'label', 'score', 'lon', 'lat', 'batids'],
 } as const;
 
+/** The answer of GET /v1/buildings?address=… */
+export const byAddressSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ok', 'geocoding_score_is_too_low', 'address_not_found'] },
+    address: { anyOf: [addressHitSchema, { type: 'null' }] },
+    results: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          batid: { type: 'string' },
+          match_reason: { type: 'string', enum: ['ban_link_valid', 'main_address', 'ban_link'] },
+          confidence: { type: 'number', minimum: 0, maximum: 1 },
+          batiment_groupe_id: { type: 'string' },
+        },
+        required: ['batid', 'match_reason', 'confidence'],
+      },
+    },
+  },
+  required: ['status', 'address', 'results'],
+} as const;
+
 function checkQuery(q: string): string {
   const t = q.trim();
   if (!t) throw badRequest('q is empty', 'invalid_parameter');
@@ -70,12 +93,11 @@ export function addressRoutes(app: FastifyInstance, store: Store): void {
  */
 export function buildingsByAddress(store: Store) {
   const service = addressServiceOf(store);
-  return async (
-    req: FastifyRequest<{ Querystring: { address?: string; min_score?: number } }>,
-    _reply: FastifyReply,
-  ) => {
-    const q = checkQuery(req.query.address ?? '');
-    const minScore = req.query.min_score ?? DEFAULT_MIN_SCORE;
+  return async (req: FastifyRequest, _reply: FastifyReply) => {
+    // the querystring was validated by the GET /v1/buildings schema (locate-routes.ts)
+    const query = req.query as { address?: string; min_score?: number };
+    const q = checkQuery(query.address ?? '');
+    const minScore = query.min_score ?? DEFAULT_MIN_SCORE;
     const best = (await service.search(q, { limit: 1 }))[0];
     if (!best) return { status: 'address_not_found', address: null, results: [] };
     if (best.score < minScore) return { status: 'geocoding_score_is_too_low', address: best, results: [] };

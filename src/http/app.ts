@@ -4,7 +4,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Store } from '../store/store.js';
 import { idsRoutes } from './ids-routes.js';
 import { buildingsRoutes } from './buildings-routes.js';
-import { addressRoutes } from './address-routes.js';
+import { addressRoutes, buildingsByAddress, byAddressSchema } from './address-routes.js';
+import { locateRoutes } from './locate-routes.js';
 
 export interface AppOptions {
   /** Request logging: one JSON line per request (pino) at this level; off by default (tests). */
@@ -58,6 +59,7 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   idsRoutes(app, store);
   buildingsRoutes(app, store);
   addressRoutes(app, store);
+  locateRoutes(app, store, { byAddress: buildingsByAddress(store), byAddressResponse: byAddressSchema });
   app.get('/', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(`<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>BatID</title></head>

@@ -14,25 +14,51 @@ function toNumber(v: string): number | string {
   return Number.isSafeInteger(n) ? n : v;
 }
 
-function adapt(q: PGlite | Transaction): Queryable {
+function adapt(q: PGlite | Transaction, before: () => Promise<void> = async () => undefined): Queryable {
   return {
     async query<T = Row>(sql: string, params?: readonly unknown[]) {
+      await before();
       const res = await q.query(sql, params ? [...params] : undefined);
       return res.rows as T[];
     },
     async exec(sql: string) {
+      await before();
       await q.exec(sql);
     },
   };
+}
+
+/** A parameter as an SQL literal (EXECUTE takes no bind parameters). */
+export function sqlLiteral(v: string | number | boolean | null): string {
+  if (v === null) return 'NULL';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
+    return String(v);
+  }
+  if (v.includes('\0')) throw new Error('a text parameter holds a NUL character');
+  return `'${v.replace(/'/g, "''")}'`;
 }
 
 /** Embedded PostGIS: PGlite 0.5.8 + pglite-postgis 0.2.8, in-process, data in `dir`. */
 export async function openPgliteStore(dir: string): Promise<Store> {
   await mkdir(dir, { recursive: true });
   const db = await PGlite.create(dir, { extensions: { postgis }, parsers: PARSERS });
-  const base = adapt(db);
   // PGlite runs one statement at a time; serialise transactions so that they never interleave.
   let queue: Promise<unknown> = Promise.resolve();
+  // PREPARE/EXECUTE: a generic plan is planned once (PGlite plans in WebAssembly: a card's
+  // single-row lookups cost ~1 ms to plan and ~0.1 ms to run)
+  const statements = new Map<string, { sql: string; ready: Promise<unknown> }>();
+  // Left to itself PostgreSQL re-plans those lookups at every call (partition pruning makes the
+  // custom plan look cheaper): they run with plan_cache_mode = force_generic_plan, and every
+  // other statement with the default (set back before it runs; the order only affects speed).
+  let generic = false;
+  const plain = async () => {
+    if (!generic) return;
+    generic = false;
+    await db.exec('RESET plan_cache_mode');
+  };
+  const base = adapt(db, plain);
   return {
     kind: 'embedded',
     location: dir,
@@ -40,13 +66,37 @@ export async function openPgliteStore(dir: string): Promise<Store> {
     async copyFrom(table, columns, chunks) {
       const cols = columns.map((c) => `"${c}"`).join(', ');
       const sql = `COPY ${table} (${cols}) FROM '/dev/blob'`;
+      await plain();
       for await (const chunk of chunks) {
         if (chunk.length === 0) continue;
         await db.query(sql, [], { blob: new Blob([chunk]) });
       }
     },
+    async prepared<T = Row>(
+      name: string,
+      sql: string,
+      params: readonly (string | number | boolean | null)[],
+    ) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad statement name "${name}"`);
+      let st = statements.get(name);
+      if (!st) {
+        st = { sql, ready: db.exec(`PREPARE ${name} AS ${sql}`) };
+        statements.set(name, st);
+        st.ready.catch(() => statements.delete(name));
+      } else if (st.sql !== sql) throw new Error(`statement "${name}" prepared with another SQL`);
+      await st.ready;
+      const args = params.length ? `(${params.map(sqlLiteral).join(', ')})` : '';
+      if (!generic) {
+        await db.exec('SET plan_cache_mode = force_generic_plan');
+        generic = true;
+      }
+      return (await db.query(`EXECUTE ${name}${args}`)).rows as T[];
+    },
     transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const run = queue.then(() => db.transaction((tx) => fn(adapt(tx))));
+      const run = queue.then(async () => {
+        await plain();
+        return db.transaction((tx) => fn(adapt(tx)));
+      });
       queue = run.catch(() => undefined);
       return run;
     },

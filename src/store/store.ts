@@ -17,6 +17,16 @@ export interface Store extends Queryable {
    * into `table (columns)`. Each chunk must end on a line boundary.
    */
   copyFrom(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void>;
+  /**
+   * A read the HTTP API runs again and again (card, address → building, point → building): a
+   * prepared statement, planned once per session instead of at every call. `name` is unique per
+   * `sql`; params are text, numbers, booleans or null.
+   */
+  prepared<T = Row>(
+    name: string,
+    sql: string,
+    params: readonly (string | number | boolean | null)[],
+  ): Promise<T[]>;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
