@@ -1,9 +1,11 @@
 /**
- * `npm run bench -- api [--scale 1] [--backends embedded,postgres] [--duration 10] [--connections 10]`
+ * `npm run bench -- api [--scale 1] [--backends embedded,postgres] [--duration 10] [--connections 10]
+ *  [--workers N]`
  *
  * The HTTP API under load on a synthetic département (seed 1): the built CLI imports it once per
  * backend (kept in bench/out for the next runs), serves it in a child process (`batid serve
- * --log silent`), and autocannon drives two scenarios, each after a warm-up:
+ * --log silent`; on PostgreSQL with `--workers N`, N = the number of cores unless given), and
+ * autocannon drives two scenarios, each after a warm-up:
  *   - address search: 20,000 distinct queries drawn (seeded) from the département's addresses —
  *     half the label as written, a quarter lowercase without accents, a quarter with one letter
  *     dropped — cycled in order;
@@ -14,6 +16,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -39,6 +42,8 @@ interface Target {
   backend: 'embedded' | 'postgres';
   /** CLI flags / env selecting the database. */
   args: string[];
+  /** Server processes (`serve --workers`). */
+  workers: number;
   env: NodeJS.ProcessEnv;
   open: () => ReturnType<typeof openStore>;
 }
@@ -118,7 +123,17 @@ async function inputs(t: Target): Promise<{ search: string[]; card: string[] }> 
 async function startServer(t: Target, port: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['bin/batid.js', 'serve', '--port', String(port), '--log', 'silent', ...t.args],
+    [
+      'bin/batid.js',
+      'serve',
+      '--port',
+      String(port),
+      '--log',
+      'silent',
+      ...t.args,
+      '--workers',
+      String(t.workers),
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, ...t.env },
@@ -129,7 +144,7 @@ async function startServer(t: Target, port: number): Promise<ChildProcess> {
     let out = '';
     child.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
-      if (out.includes('address index ready')) ok();
+      if (out.split('address index ready').length - 1 >= t.workers) ok();
     });
     child.once('exit', (code) => fail(new Error(`server exited (${code}): ${out}`)));
   });
@@ -182,8 +197,11 @@ export async function run(args: string[]): Promise<void> {
       backends: { type: 'string', default: 'embedded,postgres' },
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '10' },
+      workers: { type: 'string' },
     },
   });
+  // PostgreSQL serves several Node processes (one per core by default); embedded is one process
+  const pgWorkers = Number(values.workers ?? availableParallelism());
   mkdirSync(OUT, { recursive: true });
   sh('npm', ['run', '--silent', 'build']);
   const scale = values.scale;
@@ -197,6 +215,7 @@ export async function run(args: string[]): Promise<void> {
     targets.push({
       backend: 'embedded',
       args: ['--db', dir],
+      workers: 1,
       env: { DATABASE_URL: '' },
       open: () => openStore({ dbDir: dir }),
     });
@@ -221,6 +240,7 @@ export async function run(args: string[]): Promise<void> {
       targets.push({
         backend: 'postgres',
         args: [],
+        workers: pgWorkers,
         env: { DATABASE_URL: url },
         open: () => openStore({ databaseUrl: url }),
       });

@@ -1,6 +1,6 @@
 import { editDistance, nameTokens, normaliseRep, parseQuery, type ParsedQuery } from './normalise.js';
 
-/** One address as the index receives it (from bdnb.adresse or ban.adresse, see load-index.ts). */
+/** One address as the index receives it (from bdnb.adresse or ban.adresse, see address-service.ts). */
 export interface AddressRecord {
   id: string;
   numero: number | null;

@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
 import { batidLine, importBdnb, summaryLine } from '../ingest/import-dir.js';
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import { synthesize } from '../synth/synthesize.js';
+import { importNetworks } from '../networks/import-networks.js';
+import { networkImportLines } from './import-networks-command.js';
 import { DB_OPTIONS, USAGE, parse } from './main.js';
 import { Progress } from './progress.js';
 import { SERVE_OPTIONS, parseLogLevel, parsePort, serve } from './serve-command.js';
@@ -54,6 +56,14 @@ export async function runDemo(args: string[]): Promise<number> {
         onBatids: (s) => process.stdout.write(`${batidLine(s)}\n`),
       });
     } else process.stdout.write(`${out} already imported in ${store.location}\n`);
+    const [networks] = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM fcu.import');
+    const layers = readdirSync(out)
+      .filter((f) => f.endsWith('.geojson'))
+      .map((f) => join(out, f));
+    if (!networks!.n && layers.length) {
+      process.stdout.write(`importing the heat networks of ${out}…\n`);
+      process.stdout.write(`${networkImportLines(await importNetworks(store, layers)).join('\n')}\n`);
+    }
     await serve(store, values.host ?? '127.0.0.1', port, { logLevel: parseLogLevel(values.log) });
   } finally {
     await store.close();

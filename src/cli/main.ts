@@ -10,7 +10,9 @@ Commands:
   import   DIR|FILE… [--millesime 2024-10] [--rejects FILE] [--dept 03] [--table NAME=FILE]
            [--report FILE.json]   import a BDNB département CSV export
   import-ban FILE.csv… [--rejects FILE]                import BAN addresses (for the address search)
-  serve    [--port 8080] [--host 127.0.0.1] [--log info|warn|error|silent]   serve the HTTP API
+  import-networks FILE.geojson…                        import heat networks (France Chaleur Urbaine layout)
+  serve    [--port 8080] [--host 127.0.0.1] [--log info|warn|error|silent] [--workers N]
+           serve the HTTP API (--workers: N processes, PostgreSQL only)
   resolve  SCHEME ID                                    the BatID(s) of an identifier and all their linked ids
            (schemes: batid rnb bdnb_bg bdnb_bc bdtopo parcelle ban dpe rnc siren dvf)
   demo     [--scale 0.012] [--port 8080]               synth + import + serve (what npm start runs)
@@ -45,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./import-command.js')).runImport(rest);
     case 'import-ban':
       return (await import('./import-ban-command.js')).runImportBan(rest);
+    case 'import-networks':
+      return (await import('./import-networks-command.js')).runImportNetworks(rest);
     case 'synth':
       return (await import('./synth-command.js')).runSynth(rest);
     case 'serve':

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { addressServiceOf } from '../address/address-service.js';
 import { buildApp, type AppOptions } from '../http/app.js';
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
@@ -8,7 +9,65 @@ export const SERVE_OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   log: { type: 'string' },
+  workers: { type: 'string' },
 } as const;
+
+/** `--workers N`: N server processes sharing the port (PostgreSQL only), 1 by default. */
+export function parseWorkers(v: string | undefined, server: boolean): number {
+  if (v === undefined) return 1;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new Error(`--workers must be an integer 1…64, got "${v}"`);
+  if (n > 1 && !server)
+    throw new Error(
+      '--workers needs a PostgreSQL server (DATABASE_URL or --database-url): the embedded database lives in one process',
+    );
+  return n;
+}
+
+/**
+ * The primary of `serve --workers N`: forks N servers that share the port (node:cluster), forks
+ * again any that dies after having run a while, and stops them all on SIGINT/SIGTERM. A worker
+ * that dies within 10 s of its start (port taken, database unreachable…) stops the whole server
+ * with exit code 1 rather than a fork loop. Each worker has its own pool and address index;
+ * PostgreSQL serves them all (read replicas scale further).
+ */
+async function supervise(n: number): Promise<number> {
+  const started = new Map<number, number>();
+  const fork = () => {
+    const w = cluster.fork();
+    started.set(w.id, Date.now());
+  };
+  for (let i = 0; i < n; i++) fork();
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    let code = 0;
+    const stop = (exitCode: number) => {
+      if (stopping) return;
+      stopping = true;
+      code = exitCode;
+      process.stdout.write(`shutting down ${n} workers…\n`);
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      left();
+    };
+    const left = () => {
+      if (stopping && Object.keys(cluster.workers ?? {}).length === 0) resolve(code);
+    };
+    cluster.on('exit', (w, exitCode, signal) => {
+      if (stopping) return left();
+      const ranFor = Date.now() - (started.get(w.id) ?? 0);
+      process.stderr.write(`worker ${w.process.pid} ended (${signal ?? exitCode})`);
+      if (ranFor < 10_000) {
+        process.stderr.write(' right after starting: stopping the server\n');
+        return stop(1);
+      }
+      process.stderr.write(', starting another\n');
+      fork();
+    });
+    process.once('SIGINT', () => stop(0));
+    process.once('SIGTERM', () => stop(0));
+  });
+}
 
 const LOG_LEVELS = ['info', 'warn', 'error', 'silent'] as const;
 
@@ -60,9 +119,10 @@ export async function runServe(args: string[]): Promise<number> {
     return 0;
   }
   const port = parsePort(values.port);
-  const store = await openStore(
-    storeOptionsFromEnv({ databaseUrl: values['database-url'], dbDir: values.db }),
-  );
+  const options = storeOptionsFromEnv({ databaseUrl: values['database-url'], dbDir: values.db });
+  const workers = parseWorkers(values.workers, !!options.databaseUrl);
+  if (workers > 1 && cluster.isPrimary) return supervise(workers);
+  const store = await openStore(options);
   try {
     await serve(store, values.host ?? '127.0.0.1', port, { logLevel: parseLogLevel(values.log) });
   } finally {

@@ -6,6 +6,8 @@ import { idsRoutes } from './ids-routes.js';
 import { buildingsRoutes } from './buildings-routes.js';
 import { addressRoutes, buildingsByAddress, byAddressSchema } from './address-routes.js';
 import { locateRoutes } from './locate-routes.js';
+import { eligibilityRoutes } from './eligibility-routes.js';
+import { HttpError } from './errors.js';
 
 export interface AppOptions {
   /** Request logging: one JSON line per request (pino) at this level; off by default (tests). */
@@ -46,9 +48,13 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-    if (status >= 500) app.log.error(err);
+    // our own errors (HttpError) say what happened, 5xx included; anything else is hidden
+    const ours = err instanceof HttpError;
+    if (status >= 500 && !ours) app.log.error(err);
     void reply.status(status).send({
-      error: { code: errorCode(status, err.code), message: status >= 500 ? 'internal error' : err.message },
+      error: ours
+        ? { code: err.code, message: err.message }
+        : { code: errorCode(status, err.code), message: status >= 500 ? 'internal error' : err.message },
     });
   });
   app.setNotFoundHandler((req, reply) => {
@@ -60,6 +66,7 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   buildingsRoutes(app, store);
   addressRoutes(app, store);
   locateRoutes(app, store, { byAddress: buildingsByAddress(store), byAddressResponse: byAddressSchema });
+  eligibilityRoutes(app, store);
   app.get('/', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(`<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>BatID</title></head>
@@ -68,6 +75,11 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
 <ul>
 <li><a href="/docs/">/docs</a> — la documentation de l’API (OpenAPI : <a href="/openapi.json">/openapi.json</a>)</li>
 <li><a href="/v1/health">/v1/health</a> — état du service et nombre de bâtiments</li>
+<li>/v1/addresses/search?q=12 rue de la Paix Moulins — la recherche d’adresse (accents, abréviations, fautes de frappe)</li>
+<li>/v1/buildings?address=… — les bâtiments d’une adresse, avec la raison et la confiance du rattachement</li>
+<li>/v1/buildings/at?lon=…&amp;lat=… et /v1/buildings/closest?lon=…&amp;lat=… — les bâtiments en un point, ou les plus proches</li>
+<li>/v1/buildings?bbox=… ou ?commune=03185 — la liste des bâtiments d’une emprise ou d’une commune (pagination par curseur)</li>
+<li>/v1/eligibility?address=… (ou lon=&amp;lat=, ou batid=) — l’éligibilité à un réseau de chaleur</li>
 <li>/v1/buildings/{batid} — la fiche d’un bâtiment (format=geojson pour une Feature)</li>
 <li>/v1/resolve?scheme=ban&amp;id=… — le ou les BatID d’un identifiant (batid, rnb, bdnb_bg, bdnb_bc, bdtopo, parcelle, ban, dpe, rnc, siren, dvf)</li>
 <li>/v1/buildings/{batid}/history — l’historique d’un bâtiment</li>

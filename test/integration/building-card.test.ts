@@ -8,34 +8,21 @@ import { BDNB_TABLES } from '../../src/ingest/catalog/bdnb-tables.js';
 import { importBdnb } from '../../src/ingest/import-dir.js';
 import { buildApp } from '../../src/http/app.js';
 import { SECTIONS } from '../../src/buildings/card-sections.js';
-import { synthesize } from '../../src/synth/synthesize.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
+import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
 import { writeLifecyclePair } from '../helpers/lifecycle-fixture.js';
 
 for (const make of backends()) {
   describe(`building card on a synthetic département [${make().name}]`, () => {
-    let backend: Backend;
+    let db: SyntheticDb;
     let store: Store;
     let app: FastifyInstance;
-    let dir: string;
     before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'batid-card-'));
-      await synthesize({ dept: '03', scale: 0.02, seed: 1, out: join(dir, 's') });
-      backend = make();
-      store = await backend.open();
-      app = await buildApp(store);
-      await importBdnb(store, BDNB_TABLES, {
-        paths: [join(dir, 's')],
-        millesime: '2024-10',
-        rejectsPath: join(dir, 'r.csv'),
-      });
+      db = await syntheticDb(make);
+      ({ store, app } = db);
     });
-    after(async () => {
-      await app?.close();
-      await backend?.dispose();
-      if (dir) await rm(dir, { recursive: true, force: true });
-    });
+    after(async () => db?.close());
 
     test('every section appears on some building, each with its source, millésime and licence', async () => {
       // collective buildings carry most sections; a few houses add the rest

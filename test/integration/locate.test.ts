@@ -1,17 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { matchPoint, type NearBuilding } from '../../src/buildings/locate.js';
-import { BDNB_TABLES } from '../../src/ingest/catalog/bdnb-tables.js';
-import { importBdnb } from '../../src/ingest/import-dir.js';
-import { buildApp } from '../../src/http/app.js';
 import { locateRoutes } from '../../src/http/locate-routes.js';
-import { synthesize } from '../../src/synth/synthesize.js';
 import type { Store } from '../../src/store/store.js';
-import { backends, type Backend } from '../helpers/backends.js';
+import { backends } from '../helpers/backends.js';
+import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
 
 // The rule itself, on distances (m) of the nearest footprints, nearest first.
 describe('point → building rule', () => {
@@ -56,27 +50,14 @@ interface Point {
 
 for (const make of backends()) {
   describe(`buildings by place on a synthetic département [${make().name}]`, () => {
-    let backend: Backend;
+    let db: SyntheticDb;
     let store: Store;
     let app: FastifyInstance;
-    let dir: string;
     before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'batid-locate-'));
-      await synthesize({ dept: '03', scale: 0.02, seed: 1, out: join(dir, 's') });
-      backend = make();
-      store = await backend.open();
-      app = await buildApp(store);
-      await importBdnb(store, BDNB_TABLES, {
-        paths: [join(dir, 's')],
-        millesime: '2024-10',
-        rejectsPath: join(dir, 'r.csv'),
-      });
+      db = await syntheticDb(make);
+      ({ store, app } = db);
     });
-    after(async () => {
-      await app?.close();
-      await backend?.dispose();
-      if (dir) await rm(dir, { recursive: true, force: true });
-    });
+    after(async () => db?.close());
 
     const get = async (url: string) => {
       const r = await app.inject({ method: 'GET', url });

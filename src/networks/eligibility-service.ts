@@ -1,0 +1,345 @@
+/**
+ * Heat-network eligibility of an address, a point or a building (contract §3): the place is
+ * resolved (address search, building footprint), the networks in memory (network-index.ts) give
+ * the evidence, eligibility-rules.ts decides, the building's DPE gives its heating, and
+ * eligibility-message.ts says what it means. The bulk test (src/jobs/) uses the same pieces.
+ */
+import { addressServiceOf } from '../address/address-service.js';
+import type { AddressHit } from '../address/address-index.js';
+import { lambert93ToWgs84, wgs84ToLambert93 } from '../geo/crs.js';
+import { parseWkt, type Geom } from '../geo/wkt.js';
+import { buildingsAt } from '../buildings/locate.js';
+import { deptOfCommune } from '../ingest/dept.js';
+import type { Queryable, Store } from '../store/store.js';
+import { decide, type Decision, type EligibilityType } from './eligibility-rules.js';
+import { eligibilityMessage, type Heating } from './eligibility-message.js';
+import {
+  NetworkIndex,
+  type CommuneArea,
+  type NetworkFeature,
+  type NetworkLayer,
+  type Place,
+} from './network-index.js';
+
+/** The commune of a point with no loaded boundary: that of the nearest address within this. */
+const COMMUNE_ADDRESS_MAX_M = 500;
+
+interface NetworkRow {
+  layer: NetworkLayer;
+  id_fcu: number;
+  sncu_id: string | null;
+  name: string | null;
+  operator: string | null;
+  enrr_rate: number | null;
+  co2_acv: number | null;
+  communes_insee: string[];
+  has_trace: boolean | null;
+  open_to_connections: boolean | null;
+  is_zone: boolean | null;
+  pdp_network_ids: number[];
+  pdp_future_network_ids: number[];
+  wkt: string;
+}
+
+function geomOf(wkt: string): Geom {
+  const r = parseWkt(wkt);
+  if (!r.ok || !r.geom) throw new Error(`unreadable geometry in fcu tables: ${r.ok ? 'empty' : r.error}`);
+  return r.geom;
+}
+
+/** Every network and commune boundary of the database, as an index. */
+export async function loadNetworkIndex(db: Queryable): Promise<NetworkIndex> {
+  const rows = await db.query<NetworkRow>(
+    `SELECT layer, id_fcu, sncu_id, name, operator, enrr_rate, co2_acv, communes_insee, has_trace,
+            open_to_connections, is_zone, pdp_network_ids, pdp_future_network_ids, ST_AsText(geom) AS wkt
+       FROM fcu.network ORDER BY layer, id_fcu`,
+  );
+  const features: NetworkFeature[] = rows.map((r) => ({
+    layer: r.layer,
+    ref: {
+      id_fcu: r.id_fcu,
+      sncu_id: r.sncu_id,
+      name: r.name,
+      operator: r.operator,
+      enrr_rate: r.enrr_rate,
+      co2_acv: r.co2_acv,
+      future: r.layer === 'reseau_en_construction',
+    },
+    communes: r.communes_insee ?? [],
+    hasTrace: r.has_trace,
+    open: r.open_to_connections,
+    isZone: r.is_zone,
+    pdpNetworkIds: r.pdp_network_ids ?? [],
+    pdpFutureIds: r.pdp_future_network_ids ?? [],
+    geom: geomOf(r.wkt),
+  }));
+  const communes: CommuneArea[] = (
+    await db.query<{ code_insee: string; wkt: string }>(
+      `SELECT code_insee, ST_AsText(geom) AS wkt FROM fcu.commune`,
+    )
+  ).map((c) => ({ code: c.code_insee, geom: geomOf(c.wkt) }));
+  return new NetworkIndex(features, communes);
+}
+
+/**
+ * The network index of a store, reloaded when `batid import-networks` ran since: the version is
+ * checked at every call (one primary-key lookup), so an answer never uses replaced networks.
+ */
+export class NetworkService {
+  private index: NetworkIndex | null = null;
+  private version = -1;
+  private loading: Promise<void> | null = null;
+
+  constructor(private readonly store: Store) {}
+
+  private async currentVersion(): Promise<number> {
+    const [r] = await this.store.query<{ v: number }>(
+      `SELECT coalesce(max(version), 0)::int AS v FROM fcu.import`,
+    );
+    return r!.v;
+  }
+
+  private reload(): Promise<void> {
+    this.loading ??= (async () => {
+      try {
+        const v = await this.currentVersion();
+        if (v === this.version && this.index) return;
+        this.index = await loadNetworkIndex(this.store);
+        this.version = v;
+      } finally {
+        this.loading = null;
+      }
+    })();
+    return this.loading;
+  }
+
+  /** The current index and the networks version it was built from. */
+  async ready(): Promise<{ index: NetworkIndex; version: number }> {
+    if (!this.index || (await this.currentVersion()) !== this.version) await this.reload();
+    return { index: this.index!, version: this.version };
+  }
+}
+
+const services = new WeakMap<Store, NetworkService>();
+
+export function networkServiceOf(store: Store): NetworkService {
+  let s = services.get(store);
+  if (!s) services.set(store, (s = new NetworkService(store)));
+  return s;
+}
+
+export interface BuildingHeating extends Heating {
+  batid: string;
+  source: string;
+}
+
+/** The heating of buildings from their group's representative DPE, one query per département. */
+export async function heatingOf(
+  db: Queryable,
+  buildings: readonly { batid: string; dept: string }[],
+): Promise<Map<string, BuildingHeating>> {
+  const byDept = new Map<string, string[]>();
+  for (const b of buildings) byDept.set(b.dept, [...(byDept.get(b.dept) ?? []), b.batid]);
+  const out = new Map<string, BuildingHeating>();
+  for (const [dept, batids] of byDept) {
+    const rows = await db.query<{ batid: string; installation: string | null; energy: string | null }>(
+      `SELECT b.batid, d.type_installation_chauffage AS installation, d.type_energie_chauffage AS energy
+         FROM batid.building b
+         JOIN bdnb.batiment_groupe_dpe_representatif_logement d
+           ON d.code_departement_insee = b.code_departement_insee AND d.batiment_groupe_id = b.batiment_groupe_id
+        WHERE b.code_departement_insee = $1 AND b.batid = ANY($2::text[])`,
+      [dept, batids],
+    );
+    for (const r of rows)
+      out.set(r.batid, { ...r, source: 'bdnb.batiment_groupe_dpe_representatif_logement' });
+  }
+  return out;
+}
+
+export interface EligibilityAnswer {
+  type: EligibilityType;
+  eligible: boolean;
+  distance_m: number | null;
+  network: {
+    id_fcu: number;
+    sncu_id: string | null;
+    name: string | null;
+    operator: string | null;
+    enrr_rate: number | null;
+    co2_acv: number | null;
+  } | null;
+  in_pdp: boolean;
+  future_network: boolean;
+  untraced_network_in_commune: boolean;
+  /** FCU's assignment of a demand to a network (eligible, or nearer than 500 m). */
+  assigned_network_id: number | null;
+  heating: { installation: string | null; energy: string | null; source: string } | null;
+  message: string;
+  /** What was measured from. */
+  place: {
+    kind: 'address' | 'point' | 'building';
+    lon: number;
+    lat: number;
+    commune: string | null;
+    batid: string | null;
+    address: { cle_interop_adr: string; label: string; score: number } | null;
+  };
+  networks_version: number;
+}
+
+export function answerOf(
+  d: Decision,
+  heating: BuildingHeating | null,
+  place: EligibilityAnswer['place'],
+  extra: { untracedInCommune: boolean; version: number },
+): EligibilityAnswer {
+  const n = d.network;
+  return {
+    type: d.type,
+    eligible: d.eligible,
+    distance_m: d.distanceM,
+    network: n
+      ? {
+          id_fcu: n.id_fcu,
+          sncu_id: n.sncu_id,
+          name: n.name,
+          operator: n.operator,
+          enrr_rate: n.enrr_rate,
+          co2_acv: n.co2_acv,
+        }
+      : null,
+    in_pdp: d.inPdp,
+    future_network: d.futureNetwork,
+    untraced_network_in_commune: extra.untracedInCommune,
+    assigned_network_id: d.assignedNetworkId,
+    heating: heating
+      ? { installation: heating.installation, energy: heating.energy, source: heating.source }
+      : null,
+    message: eligibilityMessage(d, heating, place.batid !== null),
+    place,
+    networks_version: extra.version,
+  };
+}
+
+export class EligibilityNotFoundError extends Error {
+  constructor(
+    readonly code: 'address_not_found' | 'building_not_found',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function toL93(lon: number, lat: number): [number, number] {
+  const g: Geom = { kind: 'POINT', parts: [[[lon, lat]]] };
+  wgs84ToLambert93(g);
+  const p = g.parts[0]![0]!;
+  return [p[0]!, p[1]!];
+}
+
+/** The commune of a point: the loaded boundary holding it, else the nearest address's within 500 m. */
+async function communeOfPoint(
+  db: Queryable,
+  index: NetworkIndex,
+  x: number,
+  y: number,
+): Promise<string | null> {
+  const c = index.communeAt(x, y);
+  if (c) return c;
+  const [r] = await db.query<{ code: string }>(
+    `SELECT code_commune_insee AS code FROM bdnb.adresse
+      WHERE ST_DWithin(geom_adresse, ST_SetSRID(ST_MakePoint($1, $2), 2154), $3)
+      ORDER BY geom_adresse <-> ST_SetSRID(ST_MakePoint($1, $2), 2154) LIMIT 1`,
+    [x, y, COMMUNE_ADDRESS_MAX_M],
+  );
+  return r?.code ?? null;
+}
+
+/** Eligibility at a WGS84 point; the building there (if one clearly is) gives the heating. */
+export async function eligibilityOfPoint(store: Store, lon: number, lat: number): Promise<EligibilityAnswer> {
+  const { index, version } = await networkServiceOf(store).ready();
+  const [x, y] = toL93(lon, lat);
+  const commune = await communeOfPoint(store, index, x, y);
+  const ev = index.evidence({ kind: 'point', x, y }, commune);
+  const [building] = await buildingsAt(store, { lon, lat });
+  const heating = building
+    ? ((await heatingOf(store, [{ batid: building.batid, dept: building.code_departement_insee }])).get(
+        building.batid,
+      ) ?? null)
+    : null;
+  return answerOf(
+    decide(ev),
+    heating,
+    { kind: 'point', lon, lat, commune, batid: building?.batid ?? null, address: null },
+    { untracedInCommune: ev.untracedInCommune, version },
+  );
+}
+
+/** Eligibility of the best address for a text, measured from the address point (as FCU does). */
+export async function eligibilityOfAddress(store: Store, q: string): Promise<EligibilityAnswer> {
+  const [hit] = await addressServiceOf(store).search(q, { limit: 1 });
+  if (!hit) throw new EligibilityNotFoundError('address_not_found', `no address matches "${q}"`);
+  return eligibilityOfHit(store, hit);
+}
+
+export async function eligibilityOfHit(store: Store, hit: AddressHit): Promise<EligibilityAnswer> {
+  const { index, version } = await networkServiceOf(store).ready();
+  const [x, y] = toL93(hit.lon, hit.lat);
+  const ev = index.evidence({ kind: 'point', x, y }, hit.citycode);
+  const batid = hit.batids[0] ?? null;
+  const dept = deptOfCommune(hit.citycode);
+  const heating = batid && dept ? ((await heatingOf(store, [{ batid, dept }])).get(batid) ?? null) : null;
+  return answerOf(
+    decide(ev),
+    heating,
+    {
+      kind: 'address',
+      lon: hit.lon,
+      lat: hit.lat,
+      commune: hit.citycode,
+      batid,
+      address: { cle_interop_adr: hit.cle_interop_adr, label: hit.label, score: hit.score },
+    },
+    { untracedInCommune: ev.untracedInCommune, version },
+  );
+}
+
+/** Eligibility of a building, measured from its footprint (0 m when a network crosses it). */
+export async function eligibilityOfBuilding(store: Store, batid: string): Promise<EligibilityAnswer> {
+  const { index, version } = await networkServiceOf(store).ready();
+  const [b] = await store.query<{
+    dept: string;
+    status: string;
+    wkt: string | null;
+    commune: string | null;
+    x: number;
+    y: number;
+  }>(
+    `SELECT b.code_departement_insee AS dept, b.status, ST_AsText(b.geom) AS wkt, g.code_commune_insee AS commune,
+            ST_X(ST_PointOnSurface(b.geom)) AS x, ST_Y(ST_PointOnSurface(b.geom)) AS y
+       FROM batid.building b
+       LEFT JOIN bdnb.batiment_groupe g
+         ON g.code_departement_insee = b.code_departement_insee AND g.batiment_groupe_id = b.batiment_groupe_id
+      WHERE b.batid = $1`,
+    [batid],
+  );
+  if (!b || !b.wkt)
+    throw new EligibilityNotFoundError('building_not_found', `no building ${batid} with a footprint`);
+  const footprint: Place = { kind: 'footprint', geom: geomOf(b.wkt) };
+  const ev = index.evidence(footprint, b.commune ?? index.communeAt(b.x, b.y));
+  const heating = (await heatingOf(store, [{ batid, dept: b.dept }])).get(batid) ?? null;
+  const [lon, lat] = lambert93ToWgs84(b.x, b.y);
+  return answerOf(
+    decide(ev),
+    heating,
+    {
+      kind: 'building',
+      lon: Math.round(lon * 1e7) / 1e7,
+      lat: Math.round(lat * 1e7) / 1e7,
+      commune: b.commune,
+      batid,
+      address: null,
+    },
+    { untracedInCommune: ev.untracedInCommune, version },
+  );
+}
