@@ -14,78 +14,25 @@
  * A server comes from BENCH_DATABASE_URL or TEST_DATABASE_URL (a maintenance database: the bench
  * keeps its own `batid_bench_api_s<scale>` database between runs).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
-import pg from 'pg';
-import { openStore } from '../src/store/open-store.js';
 import { Prng } from '../src/synth/prng.js';
 import { machine } from './machine.js';
+import {
+  benchTargets,
+  ensureData,
+  ensureImported,
+  load,
+  OUT,
+  sh,
+  startServer,
+  type Scenario,
+  type Target,
+} from './bench-lib.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const OUT = join(ROOT, 'bench', 'out');
 const QUERIES = 20_000;
-
-function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
-  const r = spawnSync(cmd, args, {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
-}
-
-interface Target {
-  backend: 'embedded' | 'postgres';
-  /** CLI flags / env selecting the database. */
-  args: string[];
-  /** Server processes (`serve --workers`). */
-  workers: number;
-  env: NodeJS.ProcessEnv;
-  open: () => ReturnType<typeof openStore>;
-}
-
-/** The synthetic export, generated once (seed 1). */
-function ensureData(scale: string): string {
-  const data = join(OUT, `synth-03-s${scale}`);
-  if (!existsSync(join(data, 'batiment_groupe.csv')))
-    sh(process.execPath, [
-      'bin/batid.js',
-      'synth',
-      '--dept',
-      '03',
-      '--scale',
-      scale,
-      '--seed',
-      '1',
-      '--out',
-      data,
-    ]);
-  return data;
-}
-
-/** Imports the export into the target unless a previous run left it there. */
-async function ensureImported(t: Target, data: string): Promise<void> {
-  const store = await t.open();
-  try {
-    const r = await store.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM batid.import_run WHERE status = 'done'`,
-    );
-    if (r[0]!.n > 0) return;
-  } finally {
-    await store.close();
-  }
-  const t0 = Date.now();
-  sh(
-    process.execPath,
-    ['bin/batid.js', 'import', data, '--rejects', join(OUT, 'api-bench-rejects.csv'), ...t.args],
-    t.env,
-  );
-  console.log(`${t.backend}: imported in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-}
 
 /** Seeded query mixes from the database (read before the server holds it). */
 async function inputs(t: Target): Promise<{ search: string[]; card: string[] }> {
@@ -120,75 +67,6 @@ async function inputs(t: Target): Promise<{ search: string[]; card: string[] }> 
   }
 }
 
-async function startServer(t: Target, port: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      'bin/batid.js',
-      'serve',
-      '--port',
-      String(port),
-      '--log',
-      'silent',
-      ...t.args,
-      '--workers',
-      String(t.workers),
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...t.env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((ok, fail) => {
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.split('address index ready').length - 1 >= t.workers) ok();
-    });
-    child.once('exit', (code) => fail(new Error(`server exited (${code}): ${out}`)));
-  });
-  return child;
-}
-
-interface Scenario {
-  requestsPerSec: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  errors: number;
-  non2xx: number;
-  total: number;
-}
-
-async function load(port: number, urls: string[], seconds: number, connections: number): Promise<Scenario> {
-  let i = 0;
-  const r = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        setupRequest: (req) => {
-          req.path = urls[i++ % urls.length]!;
-          return req;
-        },
-      },
-    ],
-  });
-  return {
-    requestsPerSec: Math.round(r.requests.average),
-    p50: r.latency.p50,
-    p90: r.latency.p90,
-    p99: r.latency.p99,
-    max: r.latency.max,
-    errors: r.errors,
-    non2xx: r.non2xx,
-    total: r.requests.total,
-  };
-}
-
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -208,44 +86,7 @@ export async function run(args: string[]): Promise<void> {
   const data = ensureData(scale);
   const seconds = Number(values.duration);
   const connections = Number(values.connections);
-  const targets: Target[] = [];
-  const wanted = values.backends.split(',');
-  if (wanted.includes('embedded')) {
-    const dir = join(OUT, `api-db-embedded-s${scale}`);
-    targets.push({
-      backend: 'embedded',
-      args: ['--db', dir],
-      workers: 1,
-      env: { DATABASE_URL: '' },
-      open: () => openStore({ dbDir: dir }),
-    });
-  }
-  const adminUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
-  if (wanted.includes('postgres')) {
-    if (!adminUrl) console.log('postgres: SKIPPED (set BENCH_DATABASE_URL or TEST_DATABASE_URL)');
-    else {
-      const name = `batid_bench_api_s${scale.replace('.', '_')}`;
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      const exists = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
-      if (!exists.rowCount) await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const u = new URL(adminUrl);
-      u.pathname = `/${name}`;
-      const url = u.toString();
-      const db = new pg.Client({ connectionString: url });
-      await db.connect();
-      await db.query('CREATE EXTENSION IF NOT EXISTS postgis');
-      await db.end();
-      targets.push({
-        backend: 'postgres',
-        args: [],
-        workers: pgWorkers,
-        env: { DATABASE_URL: url },
-        open: () => openStore({ databaseUrl: url }),
-      });
-    }
-  }
+  const targets = await benchTargets(scale, values.backends.split(','), pgWorkers);
 
   const results: Record<string, unknown> = { machine: machine(), scale, seconds, connections };
   console.log(

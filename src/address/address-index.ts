@@ -1,4 +1,4 @@
-import { editDistance, nameTokens, normaliseRep, parseQuery, type ParsedQuery } from './normalise.js';
+import { editDistance, fold, nameTokens, normaliseRep, parseQuery, type ParsedQuery } from './normalise.js';
 
 /** One address as the index receives it (from bdnb.adresse or ban.adresse, see address-service.ts). */
 export interface AddressRecord {
@@ -112,6 +112,8 @@ export class AddressIndex {
   /** Five-digit code → communes, with how well it designates each (postcode 1, INSEE code less). */
   private readonly byCode = new Map<string, Map<number, number>>();
   private readonly byId = new Map<string, number>();
+  /** Folded label → address, -1 when several addresses share it (see best()). */
+  private readonly byLabel = new Map<string, number>();
   private acc = new Float64Array(0);
   private mark = new Int32Array(0);
   private sim = new Float64Array(0);
@@ -128,6 +130,8 @@ export class AddressIndex {
     const sums: { x: number; y: number; n: number }[] = [];
     records.forEach((r, i) => {
       this.byId.set(r.id, i);
+      const labelKey = fold(r.label);
+      this.byLabel.set(labelKey, this.byLabel.has(labelKey) ? -1 : i);
       let c = communeKey.get(r.insee);
       if (c === undefined) {
         c = this.communes.length;
@@ -215,6 +219,21 @@ export class AddressIndex {
   get(id: string): AddressRecord | undefined {
     const i = this.byId.get(id);
     return i === undefined ? undefined : this.records[i];
+  }
+
+  /**
+   * The best address for a query, or null: what search(q, { limit: 1 }) answers, with a shortcut
+   * for a query that is exactly one address's label (accents, case and punctuation aside), the
+   * common case of bulk files exported from an address register.
+   */
+  best(q: string, opts: { citycode?: string } = {}): AddressHit | null {
+    const i = this.byLabel.get(fold(q));
+    if (i !== undefined && i >= 0) {
+      const r = this.records[i]!;
+      if (!opts.citycode || r.insee === opts.citycode)
+        return this.hit(i, 1, r.numero !== null ? 'housenumber' : 'street');
+    }
+    return this.search(q, { limit: 1, citycode: opts.citycode })[0] ?? null;
   }
 
   /** Ranked addresses for a free-text query, best first. */

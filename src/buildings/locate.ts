@@ -104,6 +104,40 @@ export async function buildingsAt(
   return matchPoint(near).map((b) => ({ ...b, distance_m: round1(b.distance_m) }));
 }
 
+/**
+ * buildingsAt for many points at once (bulk tests): Lambert-93 points in, for each the first
+ * building the rule keeps (or none), in one query per call.
+ */
+export async function buildingsAtPoints(
+  db: Queryable,
+  points: readonly { x: number; y: number }[],
+): Promise<(BuildingAtPoint | null)[]> {
+  if (!points.length) return [];
+  const rows = await db.query<NearBuilding & { i: number }>(
+    `SELECT p.i, n.batid, n.batiment_construction_id, n.batiment_groupe_id, n.code_departement_insee, n.distance_m
+       FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS p(x, y, i)
+       CROSS JOIN LATERAL (
+         SELECT b.batid, b.batiment_construction_id, b.batiment_groupe_id, b.code_departement_insee,
+                ST_Distance(c.geom_cstr, ST_SetSRID(ST_MakePoint(p.x, p.y), 2154)) AS distance_m
+           FROM bdnb.batiment_construction c
+           JOIN batid.building b ON b.code_departement_insee = c.code_departement_insee
+                                AND b.batiment_construction_id = c.batiment_construction_id
+                                AND b.status = 'constructed'
+          WHERE ST_DWithin(c.geom_cstr, ST_SetSRID(ST_MakePoint(p.x, p.y), 2154), $3::float8)
+            AND c.fictive_geom_cstr IS NOT TRUE
+          ORDER BY c.geom_cstr <-> ST_SetSRID(ST_MakePoint(p.x, p.y), 2154), b.batid
+          LIMIT $4) n
+      ORDER BY p.i, n.distance_m, n.batid`,
+    [points.map((p) => p.x), points.map((p) => p.y), AT_SEARCH_M, AT_CANDIDATES],
+  );
+  const near: NearBuilding[][] = points.map(() => []);
+  for (const { i, ...b } of rows) near[i - 1]!.push(b);
+  return near.map((n) => {
+    const [first] = matchPoint(n);
+    return first ? { ...first, distance_m: round1(first.distance_m) } : null;
+  });
+}
+
 /** The nearest buildings within `radiusM` (≤ 1000 m), nearest first, distances to 0.1 m (0 inside). */
 export async function closestBuildings(
   db: Queryable,

@@ -29,6 +29,10 @@ export function networkImportLines(r: NetworkImportResult): string[] {
   }
   for (const d of r.duplicates) lines.push(`  ${d.file}: ${d.feature} given twice, first kept`);
   lines.push(`networks version ${r.version}: ${r.networks} networks, ${r.communes} commune boundaries`);
+  if (r.retest.rows)
+    lines.push(
+      `${r.retest.rows} stored bulk results re-tested: ${r.retest.changed} changed (see GET /v1/jobs/{id}/changes)`,
+    );
   return lines;
 }
 

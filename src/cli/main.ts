@@ -13,6 +13,10 @@ Commands:
   import-networks FILE.geojson…                        import heat networks (France Chaleur Urbaine layout)
   serve    [--port 8080] [--host 127.0.0.1] [--log info|warn|error|silent] [--workers N]
            serve the HTTP API (--workers: N processes, PostgreSQL only)
+  eligibility IN.csv --out OUT.xlsx|OUT.csv [--address-column C] [--lon-column C --lat-column C]
+           bulk heat-network eligibility test (resumable)
+  indicators --level departement [--code 03] [--format json|csv]
+           heat-network proximity counts per territory
   resolve  SCHEME ID                                    the BatID(s) of an identifier and all their linked ids
            (schemes: batid rnb bdnb_bg bdnb_bc bdtopo parcelle ban dpe rnc siren dvf)
   demo     [--scale 0.012] [--port 8080]               synth + import + serve (what npm start runs)
@@ -49,6 +53,10 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./import-ban-command.js')).runImportBan(rest);
     case 'import-networks':
       return (await import('./import-networks-command.js')).runImportNetworks(rest);
+    case 'eligibility':
+      return (await import('./eligibility-command.js')).runEligibility(rest);
+    case 'indicators':
+      return (await import('./indicators-command.js')).runIndicators(rest);
     case 'synth':
       return (await import('./synth-command.js')).runSynth(rest);
     case 'serve':

@@ -8,6 +8,8 @@ export class Progress {
   constructor(
     private readonly out: NodeJS.WriteStream = process.stderr,
     tty?: boolean,
+    /** what done/total count: bytes (shown in MB, plain lines past 8 MB) or rows */
+    private readonly unit: 'bytes' | 'rows' = 'bytes',
   ) {
     this.tty = tty ?? !!out.isTTY;
   }
@@ -26,10 +28,12 @@ export class Progress {
       const width = 30;
       const full = Math.round((pct / 100) * width);
       const mb = (n: number) => (n / 1048576).toFixed(1);
-      this.out.write(
-        `\r\x1b[2K${label} [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${pct}% ${mb(done)}/${mb(total)} MB`,
-      );
-    } else if (total > 8 << 20) {
+      const amount =
+        this.unit === 'rows'
+          ? `${done.toLocaleString('fr-FR')}/${total.toLocaleString('fr-FR')} lignes`
+          : `${mb(done)}/${mb(total)} MB`;
+      this.out.write(`\r\x1b[2K${label} [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${pct}% ${amount}`);
+    } else if (this.unit === 'rows' || total > 8 << 20) {
       const step = Math.floor(pct / 10) * 10;
       if (step > this.lastPct && step > 0 && step < 100) {
         this.lastPct = step;

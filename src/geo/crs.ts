@@ -38,3 +38,9 @@ export function lambert93ToWgs84(x: number, y: number): [number, number] {
   const [lon, lat] = toWgs.forward([x, y]);
   return [lon!, lat!];
 }
+
+/** One WGS84 point in Lambert-93 (metres, unrounded). */
+export function lonLatToLambert93(lon: number, lat: number): [number, number] {
+  const [x, y] = toL93.forward([lon, lat]);
+  return [x!, y!];
+}

@@ -8,10 +8,15 @@ import { addressRoutes, buildingsByAddress, byAddressSchema } from './address-ro
 import { locateRoutes } from './locate-routes.js';
 import { eligibilityRoutes } from './eligibility-routes.js';
 import { HttpError } from './errors.js';
+import { jobsRoutes } from './jobs-routes.js';
+import { prospectsRoutes } from './prospects-routes.js';
+import { JobRunner } from '../jobs/job-runner.js';
 
 export interface AppOptions {
   /** Request logging: one JSON line per request (pino) at this level; off by default (tests). */
   logLevel?: 'info' | 'warn' | 'error' | 'silent';
+  /** Run queued bulk jobs in this process (default true). */
+  jobs?: boolean;
 }
 
 /** The HTTP app: routes adapt HTTP to services, nothing else. */
@@ -67,6 +72,13 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   addressRoutes(app, store);
   locateRoutes(app, store, { byAddress: buildingsByAddress(store), byAddressResponse: byAddressSchema });
   eligibilityRoutes(app, store);
+  prospectsRoutes(app, store);
+  const runner = opts.jobs === false ? null : new JobRunner(store, (msg, err) => app.log.error(err, msg));
+  jobsRoutes(app, store, runner);
+  if (runner) {
+    app.addHook('onReady', async () => runner.start());
+    app.addHook('onClose', async () => runner.stop());
+  }
   app.get('/', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(`<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>BatID</title></head>
@@ -80,6 +92,9 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
 <li>/v1/buildings/at?lon=…&amp;lat=… et /v1/buildings/closest?lon=…&amp;lat=… — les bâtiments en un point, ou les plus proches</li>
 <li>/v1/buildings?bbox=… ou ?commune=03185 — la liste des bâtiments d’une emprise ou d’une commune (pagination par curseur)</li>
 <li>/v1/eligibility?address=… (ou lon=&amp;lat=, ou batid=) — l’éligibilité à un réseau de chaleur</li>
+<li>/v1/eligibility/bulk (POST d’un fichier CSV) puis /v1/jobs/{id} — le test d’éligibilité en masse, résultats en CSV ou XLSX</li>
+<li>/v1/prospects?commune=… (ou network=, bbox=) — les bâtiments à chauffage collectif gaz ou fioul près d’un réseau (CSV avec format=csv)</li>
+<li>/v1/indicators/networks?dept=03 — bâtiments et logements raccordables à 50, 100 et 150 m</li>
 <li>/v1/buildings/{batid} — la fiche d’un bâtiment (format=geojson pour une Feature)</li>
 <li>/v1/resolve?scheme=ban&amp;id=… — le ou les BatID d’un identifiant (batid, rnb, bdnb_bg, bdnb_bc, bdtopo, parcelle, ban, dpe, rnc, siren, dvf)</li>
 <li>/v1/buildings/{batid}/history — l’historique d’un bâtiment</li>

@@ -6,7 +6,7 @@
  */
 import { addressServiceOf } from '../address/address-service.js';
 import type { AddressHit } from '../address/address-index.js';
-import { lambert93ToWgs84, wgs84ToLambert93 } from '../geo/crs.js';
+import { lambert93ToWgs84, lonLatToLambert93 as toL93 } from '../geo/crs.js';
 import { parseWkt, type Geom } from '../geo/wkt.js';
 import { buildingsAt } from '../buildings/locate.js';
 import { deptOfCommune } from '../ingest/dept.js';
@@ -230,36 +230,36 @@ export class EligibilityNotFoundError extends Error {
   }
 }
 
-function toL93(lon: number, lat: number): [number, number] {
-  const g: Geom = { kind: 'POINT', parts: [[[lon, lat]]] };
-  wgs84ToLambert93(g);
-  const p = g.parts[0]![0]!;
-  return [p[0]!, p[1]!];
-}
-
-/** The commune of a point: the loaded boundary holding it, else the nearest address's within 500 m. */
-async function communeOfPoint(
+/**
+ * The communes of Lambert-93 points: the loaded boundary holding each, else the commune of the
+ * nearest address within 500 m (one query for all the points that need it), else null.
+ */
+export async function communesOfPoints(
   db: Queryable,
   index: NetworkIndex,
-  x: number,
-  y: number,
-): Promise<string | null> {
-  const c = index.communeAt(x, y);
-  if (c) return c;
-  const [r] = await db.query<{ code: string }>(
-    `SELECT code_commune_insee AS code FROM bdnb.adresse
-      WHERE ST_DWithin(geom_adresse, ST_SetSRID(ST_MakePoint($1, $2), 2154), $3)
-      ORDER BY geom_adresse <-> ST_SetSRID(ST_MakePoint($1, $2), 2154) LIMIT 1`,
-    [x, y, COMMUNE_ADDRESS_MAX_M],
+  points: readonly [number, number][],
+): Promise<(string | null)[]> {
+  const out = points.map(([x, y]) => index.communeAt(x, y));
+  const missing = out.flatMap((c, k) => (c === null ? [k] : []));
+  if (!missing.length) return out;
+  const rows = await db.query<{ i: number; code: string }>(
+    `SELECT p.i, a.code
+       FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS p(x, y, i)
+       CROSS JOIN LATERAL (
+         SELECT code_commune_insee AS code FROM bdnb.adresse
+          WHERE ST_DWithin(geom_adresse, ST_SetSRID(ST_MakePoint(p.x, p.y), 2154), $3)
+          ORDER BY geom_adresse <-> ST_SetSRID(ST_MakePoint(p.x, p.y), 2154) LIMIT 1) a`,
+    [missing.map((k) => points[k]![0]), missing.map((k) => points[k]![1]), COMMUNE_ADDRESS_MAX_M],
   );
-  return r?.code ?? null;
+  for (const r of rows) out[missing[r.i - 1]!] = r.code;
+  return out;
 }
 
 /** Eligibility at a WGS84 point; the building there (if one clearly is) gives the heating. */
 export async function eligibilityOfPoint(store: Store, lon: number, lat: number): Promise<EligibilityAnswer> {
   const { index, version } = await networkServiceOf(store).ready();
   const [x, y] = toL93(lon, lat);
-  const commune = await communeOfPoint(store, index, x, y);
+  const commune = (await communesOfPoints(store, index, [[x, y]]))[0] ?? null;
   const ev = index.evidence({ kind: 'point', x, y }, commune);
   const [building] = await buildingsAt(store, { lon, lat });
   const heating = building

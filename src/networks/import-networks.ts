@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { toHexEwkb } from '../geo/wkb.js';
+import { retestStoredResults } from '../jobs/retest.js';
 import type { Queryable, Store } from '../store/store.js';
 import {
   NetworkFileError,
@@ -33,6 +34,8 @@ export interface NetworkImportResult {
   communes: number;
   /** Features whose id was already given by an earlier feature of the same layer (first kept). */
   duplicates: { file: string; feature: string }[];
+  /** Stored bulk results re-tested on the new networks, and how many changed. */
+  retest: { rows: number; changed: number };
 }
 
 export class NetworkImportError extends Error {}
@@ -195,5 +198,6 @@ export async function importNetworks(store: Store, paths: readonly string[]): Pr
     );
     return row!.version;
   });
-  return { version, files, networks: networks.length, communes: communes.size, duplicates };
+  const retest = await retestStoredResults(store);
+  return { version, files, networks: networks.length, communes: communes.size, duplicates, retest };
 }

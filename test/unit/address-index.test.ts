@@ -190,6 +190,22 @@ describe('address search: a table of queries', () => {
     assert.equal(ix.search('Saint-Pourçain-sur-Sioule')[0]!.city, 'Saint-Pourçain-sur-Sioule');
   });
 
+  test('best(): the shortcut for an exact label answers what search() answers', () => {
+    for (const a of A) {
+      for (const q of [
+        a.label,
+        a.label.toUpperCase(),
+        a.label.normalize('NFD').replace(/[\u0300-\u036f]/g, ''),
+      ]) {
+        const [first] = ix.search(q, { limit: 1 });
+        assert.deepEqual(ix.best(q), first ?? null, q);
+      }
+    }
+    assert.equal(ix.best('xqzj wvpk'), null);
+    assert.deepEqual(ix.best('10 rte de vichy'), ix.search('10 rte de vichy', { limit: 1 })[0]);
+    assert.equal(ix.best(A[0]!.label, { citycode: '99999' }), null);
+  });
+
   test('nonsense finds nothing', () => {
     assert.deepEqual(ix.search('xqzj wvpk'), []);
     assert.deepEqual(ix.search('!!! ???'), []);

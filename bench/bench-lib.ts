@@ -1,0 +1,189 @@
+/** What the HTTP and bulk benchmarks share: the synthetic export, the imported databases, a served API, a load run. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { openStore } from '../src/store/open-store.js';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const OUT = join(ROOT, 'bench', 'out');
+
+export function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
+  const r = spawnSync(cmd, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
+}
+
+export interface Target {
+  backend: 'embedded' | 'postgres';
+  /** CLI flags / env selecting the database. */
+  args: string[];
+  /** Server processes (`serve --workers`). */
+  workers: number;
+  env: NodeJS.ProcessEnv;
+  open: () => ReturnType<typeof openStore>;
+}
+
+/** The synthetic export, generated once (seed 1). */
+export function ensureData(scale: string): string {
+  const data = join(OUT, `synth-03-s${scale}`);
+  if (!existsSync(join(data, 'batiment_groupe.csv')))
+    sh(process.execPath, [
+      'bin/batid.js',
+      'synth',
+      '--dept',
+      '03',
+      '--scale',
+      scale,
+      '--seed',
+      '1',
+      '--out',
+      data,
+    ]);
+  return data;
+}
+
+/** Imports the export into the target unless a previous run left it there. */
+export async function ensureImported(t: Target, data: string): Promise<void> {
+  const store = await t.open();
+  try {
+    const r = await store.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM batid.import_run WHERE status = 'done'`,
+    );
+    if (r[0]!.n > 0) return;
+  } finally {
+    await store.close();
+  }
+  const t0 = Date.now();
+  sh(
+    process.execPath,
+    ['bin/batid.js', 'import', data, '--rejects', join(OUT, 'api-bench-rejects.csv'), ...t.args],
+    t.env,
+  );
+  console.log(`${t.backend}: imported in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+export async function startServer(t: Target, port: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      'bin/batid.js',
+      'serve',
+      '--port',
+      String(port),
+      '--log',
+      'silent',
+      ...t.args,
+      '--workers',
+      String(t.workers),
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...t.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((ok, fail) => {
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.split('address index ready').length - 1 >= t.workers) ok();
+    });
+    child.once('exit', (code) => fail(new Error(`server exited (${code}): ${out}`)));
+  });
+  return child;
+}
+
+export interface Scenario {
+  requestsPerSec: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  errors: number;
+  non2xx: number;
+  total: number;
+}
+
+export async function load(
+  port: number,
+  urls: string[],
+  seconds: number,
+  connections: number,
+): Promise<Scenario> {
+  let i = 0;
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        setupRequest: (req) => {
+          req.path = urls[i++ % urls.length]!;
+          return req;
+        },
+      },
+    ],
+  });
+  return {
+    requestsPerSec: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p90: r.latency.p90,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    errors: r.errors,
+    non2xx: r.non2xx,
+    total: r.requests.total,
+  };
+}
+
+/**
+ * The databases a benchmark runs on, imported from the scale's synthetic export by the first run
+ * and kept (bench/out/api-db-embedded-sN, database batid_bench_api_sN on the server given by
+ * BENCH_DATABASE_URL or TEST_DATABASE_URL).
+ */
+export async function benchTargets(scale: string, wanted: string[], pgWorkers: number): Promise<Target[]> {
+  const targets: Target[] = [];
+  if (wanted.includes('embedded')) {
+    const dir = join(OUT, `api-db-embedded-s${scale}`);
+    targets.push({
+      backend: 'embedded',
+      args: ['--db', dir],
+      workers: 1,
+      env: { DATABASE_URL: '' },
+      open: () => openStore({ dbDir: dir }),
+    });
+  }
+  const adminUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
+  if (wanted.includes('postgres')) {
+    if (!adminUrl) console.log('postgres: SKIPPED (set BENCH_DATABASE_URL or TEST_DATABASE_URL)');
+    else {
+      const name = `batid_bench_api_s${scale.replace('.', '_')}`;
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      const exists = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
+      if (!exists.rowCount) await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const u = new URL(adminUrl);
+      u.pathname = `/${name}`;
+      const url = u.toString();
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      await db.query('CREATE EXTENSION IF NOT EXISTS postgis');
+      await db.end();
+      targets.push({
+        backend: 'postgres',
+        args: [],
+        workers: pgWorkers,
+        env: { DATABASE_URL: url },
+        open: () => openStore({ databaseUrl: url }),
+      });
+    }
+  }
+
+  return targets;
+}

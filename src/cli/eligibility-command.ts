@@ -1,0 +1,96 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { BULK_INPUT_MAX_BYTES, BulkInputError, type BulkInputOptions } from '../jobs/bulk-input.js';
+import { writeResultsCsvFile, writeResultsXlsx } from '../jobs/bulk-results.js';
+import { runEligibilityJob } from '../jobs/eligibility-job.js';
+import { claimJob, createEligibilityJob, jobInfo, unfinishedJobFor } from '../jobs/job-store.js';
+import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
+import { DB_OPTIONS, parse } from './main.js';
+import { Progress } from './progress.js';
+
+const HELP = `usage: batid eligibility IN.csv --out OUT.xlsx|OUT.csv [--address-column NAME|N]
+                         [--lon-column NAME|N --lat-column NAME|N]
+  Heat-network eligibility of every row of a CSV/TSV file (≤ 50 MB): one address column, found
+  by its name (adresse, address, rue…) or given, or lon/lat columns. Separator, header and
+  encoding are detected. Every input row is in the output, in order, with the FCU columns, the
+  BatID and the heating of the building; rows that could not be tested say why. The job is kept
+  in the database: if it is interrupted, the same command resumes it.
+`;
+
+/** A column given by name, or by its 1-based number on the command line (0-based for the parser). */
+function column(v: string | undefined): string | number | undefined {
+  if (v === undefined) return undefined;
+  return /^\d+$/.test(v) ? Number(v) - 1 : v;
+}
+
+/** `batid eligibility IN --out OUT`: the bulk test, same engine as POST /v1/eligibility/bulk. */
+export async function runEligibility(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...DB_OPTIONS,
+    out: { type: 'string', short: 'o' },
+    'address-column': { type: 'string' },
+    'lon-column': { type: 'string' },
+    'lat-column': { type: 'string' },
+  });
+  if (values.help || positionals.length !== 1 || !values.out) {
+    process.stdout.write(HELP);
+    return values.help ? 0 : 2;
+  }
+  const [inPath] = positionals as [string];
+  const out = values.out;
+  const format = extname(out).toLowerCase();
+  if (format !== '.csv' && format !== '.xlsx')
+    throw new Error(`--out must end in .csv or .xlsx, got "${out}"`);
+  const size = (await stat(inPath)).size;
+  if (size > BULK_INPUT_MAX_BYTES)
+    throw new Error(`${inPath}: ${(size / 1048576).toFixed(1)} MB, the bulk test takes at most 50 MB`);
+  const bytes = await readFile(inPath);
+  const options: BulkInputOptions = {};
+  if (values['address-column']) options.addressColumn = column(values['address-column']);
+  if (values['lon-column']) options.lonColumn = column(values['lon-column']);
+  if (values['lat-column']) options.latColumn = column(values['lat-column']);
+  const store = await openStore(
+    storeOptionsFromEnv({ databaseUrl: values['database-url'], dbDir: values.db }),
+  );
+  try {
+    const t0 = Date.now();
+    let id = await unfinishedJobFor(store, bytes, options);
+    if (id) process.stderr.write(`resuming job ${id}\n`);
+    else id = await createEligibilityJob(store, { name: basename(inPath), bytes, options });
+    if (!(await claimJob(store, id))) throw new Error(`job ${id} is being run by another process`);
+    const progress = new Progress(process.stderr, undefined, 'rows');
+    const info = await runEligibilityJob(store, id, {
+      onProgress: (done, total) => progress.update('eligibility', done, total),
+    });
+    progress.done();
+    if (info.status === 'failed') {
+      process.stderr.write(`batid eligibility: ${inPath}: ${info.error}\n`);
+      return 1;
+    }
+    if (format === '.csv') await writeResultsCsvFile(store, id, out);
+    else await writeResultsXlsx(store, id, out);
+    const [s] = await store.query<{ ok: number; not_geocoded: number; invalid: number; eligible: number }>(
+      `SELECT count(*) FILTER (WHERE status = 'ok')::int AS ok,
+              count(*) FILTER (WHERE status = 'not_geocoded')::int AS not_geocoded,
+              count(*) FILTER (WHERE status = 'invalid')::int AS invalid,
+              count(*) FILTER (WHERE eligible)::int AS eligible
+         FROM jobs.eligibility_row WHERE job_id = $1`,
+      [id],
+    );
+    const reading = (await jobInfo(store, id))!.reading as { mode: string; columns: string[] } | null;
+    process.stdout.write(
+      `${info.rows_total} rows (${reading?.mode === 'lonlat' ? 'lon/lat' : 'address'} from ${reading?.columns.join(' + ')}): ` +
+        `${s!.ok} tested, ${s!.eligible} eligible, ${s!.not_geocoded} addresses not found, ${s!.invalid} invalid rows → ${out} ` +
+        `(job ${id}, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof BulkInputError) {
+      process.stderr.write(`batid eligibility: ${inPath}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await store.close();
+  }
+}

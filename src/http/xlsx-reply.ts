@@ -1,0 +1,30 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyReply } from 'fastify';
+
+/**
+ * Sends a workbook written by `write` into a temp file (an XLSX is a zip: its directory comes
+ * last, so it is written whole before the first byte goes out); the file is removed once sent.
+ */
+export async function sendXlsx(
+  reply: FastifyReply,
+  filename: string,
+  write: (path: string) => Promise<void>,
+): Promise<FastifyReply> {
+  const dir = await mkdtemp(join(tmpdir(), 'batid-xlsx-'));
+  const path = join(dir, filename);
+  try {
+    await write(path);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const stream = createReadStream(path);
+  stream.once('close', () => void rm(dir, { recursive: true, force: true }));
+  return reply
+    .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .send(stream);
+}

@@ -1,0 +1,243 @@
+/**
+ * The result files of a bulk eligibility job, written from its stored rows (jobs.eligibility_row)
+ * page by page: the input's own columns, then France Chaleur Urbaine's result columns (domain.md
+ * §3) and BatID's (building, heating, FCU type, change since the last re-test). CSV is
+ * `;`-separated UTF-8 with a BOM (what French spreadsheets open directly); XLSX has a legend sheet.
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { BulkResult } from '../networks/bulk-eligibility.js';
+import type { Queryable } from '../store/store.js';
+import { XlsxWriter } from './xlsx-writer.js';
+
+/** A result row as stored (jobs.eligibility_row): the evaluation, plus the last change a re-test found. */
+export type StoredRow = BulkResult & { change: string | null };
+
+type Cell = string | number | boolean | null;
+const yesNo = (b: boolean | null) => (b === null ? null : b ? 'Oui' : 'Non');
+const STATUS: Record<StoredRow['status'], string> = {
+  ok: 'trouvée',
+  not_geocoded: 'adresse introuvable',
+  invalid: 'ligne invalide',
+};
+
+/** The result columns after the input's: header, width, value, and what it means (the legend sheet). */
+export const RESULT_COLUMNS: {
+  header: string;
+  width: number;
+  value: (r: StoredRow) => Cell;
+  legend: string;
+}[] = [
+  {
+    header: 'Adresse testée',
+    width: 40,
+    value: (r) => r.label,
+    legend: 'L’adresse retenue par le géocodage (BAN/BDNB).',
+  },
+  {
+    header: 'Indice de fiabilité',
+    width: 12,
+    value: (r) => (r.score === null ? null : Math.round(r.score * 100)),
+    legend: 'Fiabilité du géocodage, de 0 à 100 (100 : le libellé exact d’une adresse).',
+  },
+  {
+    header: 'Statut',
+    width: 18,
+    value: (r) => STATUS[r.status],
+    legend: 'trouvée, adresse introuvable, ou ligne invalide (voir « Motif »).',
+  },
+  { header: 'Motif', width: 30, value: (r) => r.reason, legend: 'Pourquoi la ligne n’a pas pu être testée.' },
+  {
+    header: 'Raccordable à un réseau existant',
+    width: 14,
+    value: (r) => r.existing_status,
+    legend:
+      'Oui : dans un PDP ou à moins de 100 m d’un réseau (60 m à Paris) ; A confirmer : à moins de 200 m (100 m à Paris) ; Non sinon.',
+  },
+  {
+    header: 'Distance au réseau (m)',
+    width: 12,
+    value: (r) => (r.distance_m !== null && r.distance_m < 1000 ? r.distance_m : null),
+    legend: 'Distance au réseau retenu, donnée si elle est inférieure à 1 000 m.',
+  },
+  {
+    header: 'Dans un PDP',
+    width: 10,
+    value: (r) => yesNo(r.in_pdp),
+    legend:
+      'Dans le périmètre de développement prioritaire d’un réseau classé : raccordement obligatoire dans certains cas.',
+  },
+  {
+    header: 'Raccordable à un réseau en construction',
+    width: 14,
+    value: (r) => r.future_status,
+    legend:
+      'Oui : dans une zone ou un PDP de réseau en construction, ou à moins de 100 m ; A confirmer : à moins de 200 m.',
+  },
+  {
+    header: 'Identifiant SNCU',
+    width: 12,
+    value: (r) => r.sncu_id,
+    legend: 'Identifiant national du réseau retenu.',
+  },
+  { header: 'Nom du réseau', width: 30, value: (r) => r.network_name, legend: 'Nom du réseau retenu.' },
+  { header: 'Gestionnaire', width: 20, value: (r) => r.operator, legend: 'Gestionnaire du réseau retenu.' },
+  {
+    header: 'Taux EnR&R (%)',
+    width: 10,
+    value: (r) => r.enrr_rate,
+    legend: 'Part d’énergies renouvelables et de récupération du réseau.',
+  },
+  {
+    header: 'Contenu CO2 ACV (g/kWh)',
+    width: 12,
+    value: (r) => (r.co2_acv === null ? null : Math.round(r.co2_acv * 1000)),
+    legend: 'Contenu CO2 du réseau en analyse de cycle de vie.',
+  },
+  {
+    header: 'Réseau sans tracé dans la commune',
+    width: 12,
+    value: (r) => yesNo(r.untraced),
+    legend: 'Un réseau existe dans la commune, mais son tracé n’est pas connu.',
+  },
+  {
+    header: 'BatID',
+    width: 16,
+    value: (r) => r.batid,
+    legend: 'L’identifiant du bâtiment à cette adresse (ou en ce point).',
+  },
+  {
+    header: 'Chauffage (installation)',
+    width: 14,
+    value: (r) => r.installation,
+    legend:
+      'collectif ou individuel, d’après le DPE du bâtiment : un chauffage individuel rend le raccordement rarement possible.',
+  },
+  {
+    header: 'Chauffage (énergie)',
+    width: 16,
+    value: (r) => r.energy,
+    legend: 'Énergie de chauffage d’après le DPE du bâtiment.',
+  },
+  {
+    header: 'Type d’éligibilité',
+    width: 30,
+    value: (r) => r.type,
+    legend: 'Le type France Chaleur Urbaine (11 cas).',
+  },
+  {
+    header: 'Éligible',
+    width: 9,
+    value: (r) => yesNo(r.eligible),
+    legend: 'Oui pour les types PDP, très proche, en zone et proche.',
+  },
+  { header: 'Longitude', width: 11, value: (r) => r.lon, legend: 'WGS84.' },
+  { header: 'Latitude', width: 11, value: (r) => r.lat, legend: 'WGS84.' },
+  { header: 'Code commune', width: 9, value: (r) => r.citycode, legend: 'Code INSEE.' },
+  {
+    header: 'Évolution',
+    width: 40,
+    value: (r) => r.change,
+    legend: 'Le changement de résultat depuis le test précédent, après une mise à jour des réseaux.',
+  },
+  {
+    header: 'Ligne du fichier',
+    width: 8,
+    value: (r) => r.line,
+    legend: 'Numéro de la ligne dans le fichier envoyé.',
+  },
+];
+
+const PAGE = 5000;
+
+/** The stored rows of a job in order, a page at a time. */
+export async function* storedRows(db: Queryable, jobId: string): AsyncIterable<StoredRow[]> {
+  let after = -1;
+  for (;;) {
+    const rows = await db.query<StoredRow>(
+      `SELECT * FROM jobs.eligibility_row WHERE job_id = $1 AND row_no > $2 ORDER BY row_no LIMIT ${PAGE}`,
+      [jobId, after],
+    );
+    if (!rows.length) return;
+    yield rows;
+    after = rows[rows.length - 1]!.row_no;
+  }
+}
+
+async function inputHeader(db: Queryable, jobId: string): Promise<string[]> {
+  const [j] = await db.query<{ header: string[] | null }>(
+    `SELECT reading->'header' AS header FROM jobs.job WHERE id = $1`,
+    [jobId],
+  );
+  return j?.header ?? [];
+}
+
+function csvCell(v: Cell): string {
+  if (v === null) return '';
+  const s = typeof v === 'boolean' ? (v ? 'Oui' : 'Non') : String(v);
+  return /[;"\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Writes the CSV to a stream (not ended). */
+export async function writeResultsCsv(db: Queryable, jobId: string, out: Writable): Promise<void> {
+  const header = await inputHeader(db, jobId);
+  const write = async (s: string) => {
+    if (!out.write(s)) await once(out, 'drain');
+  };
+  await write(`\ufeff${[...header, ...RESULT_COLUMNS.map((c) => c.header)].map(csvCell).join(';')}\r\n`);
+  for await (const page of storedRows(db, jobId)) {
+    let s = '';
+    for (const r of page) {
+      const own = header.map((_h, i) => r.fields[i] ?? null);
+      s += `${[...own, ...RESULT_COLUMNS.map((c) => c.value(r))].map(csvCell).join(';')}\r\n`;
+    }
+    await write(s);
+  }
+}
+
+export async function writeResultsCsvFile(db: Queryable, jobId: string, path: string): Promise<void> {
+  const out = createWriteStream(path);
+  await writeResultsCsv(db, jobId, out);
+  out.end();
+  await once(out, 'finish');
+}
+
+/** Writes the XLSX: « Résultats » (input columns + result columns) and « Légende ». */
+export async function writeResultsXlsx(db: Queryable, jobId: string, path: string): Promise<void> {
+  const header = await inputHeader(db, jobId);
+  const w = await XlsxWriter.create(path);
+  try {
+    const sheet = await w.sheet('Résultats', {
+      columns: [
+        ...header.map((h) => ({ header: h, width: Math.min(40, Math.max(10, h.length + 2)) })),
+        ...RESULT_COLUMNS.map((c) => ({ header: c.header, width: c.width })),
+      ],
+    });
+    for await (const page of storedRows(db, jobId))
+      for (const r of page)
+        await sheet.addRow([
+          ...header.map((_h, i) => r.fields[i] ?? null),
+          ...RESULT_COLUMNS.map((c) => c.value(r)),
+        ]);
+    const legend = await w.sheet('Légende', {
+      columns: [
+        { header: 'Colonne', width: 36 },
+        { header: 'Signification', width: 110 },
+      ],
+    });
+    await legend.addRow([
+      '(colonnes du fichier envoyé)',
+      'Reprises telles quelles, dans le même ordre, une ligne par ligne du fichier.',
+    ]);
+    for (const c of RESULT_COLUMNS) await legend.addRow([c.header, c.legend]);
+    await legend.addRow([
+      'Source',
+      'Réseaux : France Chaleur Urbaine (open data) ; adresses : BAN/BDNB ; chauffage : DPE (ADEME, via la BDNB). Règles d’éligibilité de France Chaleur Urbaine.',
+    ]);
+    await w.close();
+  } catch (err) {
+    await w.abort();
+    throw err;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Durable jobs in jobs.job (migrations/0006_jobs.sql): created pending with their input, claimed
+ * by one process at a time (FOR UPDATE SKIP LOCKED, so several server processes share the
+ * queue), kept alive by a heartbeat, and freed for another process when the heartbeat is stale.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Queryable } from '../store/store.js';
+
+export type JobStatus = 'pending' | 'running' | 'done' | 'failed';
+
+/** A running job whose process has not said anything for this long is taken over. */
+export const STALE_AFTER_S = 60;
+
+export interface JobInfo {
+  id: string;
+  kind: 'eligibility_bulk';
+  status: JobStatus;
+  input_name: string;
+  options: Record<string, unknown>;
+  reading: Record<string, unknown> | null;
+  rows_total: number | null;
+  rows_done: number;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+const INFO = `id, kind, status, input_name, options, reading, rows_total, rows_done, error,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at,
+  to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS started_at,
+  to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS finished_at`;
+
+/** This process, as written in jobs.job.worker. */
+export const WORKER_ID = `${hostname()}:${process.pid}`;
+
+export function sha256(bytes: Uint8Array, options: object): string {
+  return createHash('sha256').update(bytes).update(JSON.stringify(options)).digest('hex');
+}
+
+/** A new pending bulk eligibility job holding its input file; its id. */
+export async function createEligibilityJob(
+  db: Queryable,
+  input: { name: string; bytes: Uint8Array; options: object },
+): Promise<string> {
+  const id = randomUUID();
+  await db.query(
+    `INSERT INTO jobs.job (id, kind, status, input_name, input, input_sha256, options)
+     VALUES ($1, 'eligibility_bulk', 'pending', $2, $3, $4, $5::jsonb)`,
+    [id, input.name, input.bytes, sha256(input.bytes, input.options), JSON.stringify(input.options)],
+  );
+  return id;
+}
+
+export async function jobInfo(db: Queryable, id: string): Promise<JobInfo | null> {
+  const [r] = await db.query<JobInfo>(`SELECT ${INFO} FROM jobs.job WHERE id = $1`, [id]);
+  return r ?? null;
+}
+
+/** An unfinished job with this very input and options (the CLI resumes it rather than starting over). */
+export async function unfinishedJobFor(
+  db: Queryable,
+  bytes: Uint8Array,
+  options: object,
+): Promise<string | null> {
+  const [r] = await db.query<{ id: string }>(
+    `SELECT id FROM jobs.job WHERE input_sha256 = $1 AND status IN ('pending', 'running')
+      ORDER BY created_at DESC LIMIT 1`,
+    [sha256(bytes, options)],
+  );
+  return r?.id ?? null;
+}
+
+/**
+ * Takes a job for this process: the given one (if it is not done and nobody live holds it), or
+ * the oldest pending one, or one whose process went silent. Null when there is none.
+ */
+export async function claimJob(db: Queryable, id?: string): Promise<string | null> {
+  const [r] = await db.query<{ id: string }>(
+    `UPDATE jobs.job SET status = 'running', worker = $1, heartbeat_at = now(), started_at = coalesce(started_at, now())
+      WHERE id = (SELECT id FROM jobs.job
+                   WHERE ($2::text IS NULL OR id = $2)
+                     AND (status = 'pending'
+                          OR (status = 'running' AND (worker = $1 OR heartbeat_at < now() - make_interval(secs => $3))))
+                   ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+      RETURNING id`,
+    [WORKER_ID, id ?? null, STALE_AFTER_S],
+  );
+  return r?.id ?? null;
+}
+
+export async function heartbeat(db: Queryable, id: string, rowsDone: number): Promise<void> {
+  await db.query(`UPDATE jobs.job SET rows_done = $2, heartbeat_at = now() WHERE id = $1`, [id, rowsDone]);
+}
+
+export async function finishJob(db: Queryable, id: string, error: string | null): Promise<void> {
+  await db.query(
+    `UPDATE jobs.job SET status = $2, error = $3, finished_at = now(), worker = NULL WHERE id = $1`,
+    [id, error ? 'failed' : 'done', error],
+  );
+}
+
+/** Gives a job back to the queue (this process stops); it resumes after its committed rows. */
+export async function releaseJob(db: Queryable, id: string): Promise<void> {
+  await db.query(
+    `UPDATE jobs.job SET status = 'pending', worker = NULL WHERE id = $1 AND status = 'running'`,
+    [id],
+  );
+}

@@ -1,0 +1,113 @@
+import type { ZipEntryWriter } from './zip-writer.js';
+import { BOLD_STYLE, columnLetters, escapeCellText, worksheetEndXml, worksheetStartXml } from './xlsx-xml.js';
+
+/** A cell value: text, number, boolean; `null`, `undefined` and `''` leave the cell empty. */
+export type XlsxCell = string | number | boolean | null | undefined;
+
+/** A column: its header text (first row, bold) and optional width in characters. */
+export interface XlsxColumn {
+  header: string;
+  width?: number;
+}
+
+/** Excel's limits: rows per sheet, columns per sheet, characters per cell. */
+export const XLSX_MAX_ROWS = 1_048_576;
+export const XLSX_MAX_COLUMNS = 16_384;
+export const XLSX_MAX_CELL_CHARS = 32_767;
+
+const FLUSH_CHARS = 64 * 1024;
+const READY = Promise.resolve();
+
+/**
+ * One worksheet being written by `XlsxWriter.sheet`: rows go out as XML in 64 KB chunks through
+ * the zip entry's deflate stream, so memory does not grow with the row count. Await `addRow` to
+ * follow the disk's pace (the promise is already resolved most of the time).
+ */
+export class XlsxSheet {
+  private rows = 0;
+  private buf = '';
+  private finished = false;
+  private readonly refs: string[];
+
+  /** @internal created by `XlsxWriter.sheet` */
+  constructor(
+    readonly name: string,
+    private readonly entry: ZipEntryWriter,
+    readonly columns: readonly XlsxColumn[],
+  ) {
+    this.refs = columns.map((_c, i) => columnLetters(i));
+  }
+
+  /** Rows written so far, header included. */
+  get rowCount(): number {
+    return this.rows;
+  }
+
+  /** The autofilter range over the header and the data rows, `null` without columns. */
+  get filterRef(): string | null {
+    const last = this.refs[this.refs.length - 1];
+    return last ? `A1:${last}${Math.max(this.rows, 1)}` : null;
+  }
+
+  /** @internal writes the sheet's start and header row */
+  start(selected: boolean): Promise<void> {
+    this.buf = worksheetStartXml(
+      this.columns.map((c) => c.width),
+      selected,
+    );
+    return this.push(
+      this.columns.map((c) => c.header),
+      BOLD_STYLE,
+    );
+  }
+
+  /** Appends a row; at most one value per column. */
+  addRow(values: readonly XlsxCell[]): Promise<void> {
+    if (this.finished) throw new Error(`sheet "${this.name}" is finished: rows go to the current sheet`);
+    if (values.length > this.refs.length)
+      throw new RangeError(
+        `sheet "${this.name}": row ${this.rows + 1} has ${values.length} values, the sheet has ${this.refs.length} columns`,
+      );
+    if (this.rows >= XLSX_MAX_ROWS)
+      throw new RangeError(`sheet "${this.name}": Excel holds at most ${XLSX_MAX_ROWS} rows per sheet`);
+    return this.push(values, 0);
+  }
+
+  /** @internal writes the rest of the sheet and ends its zip entry */
+  async finish(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.buf += worksheetEndXml(this.filterRef);
+    await this.entry.write(this.buf);
+    this.buf = '';
+    await this.entry.end();
+  }
+
+  private push(values: readonly XlsxCell[], style: number): Promise<void> {
+    const r = ++this.rows;
+    const s = style ? ` s="${style}"` : '';
+    let xml = `<row r="${r}">`;
+    for (let i = 0; i < values.length; i++) xml += cellXml(`${this.refs[i]}${r}`, values[i], s);
+    this.buf += `${xml}</row>`;
+    if (this.buf.length < FLUSH_CHARS) return READY;
+    const chunk = this.buf;
+    this.buf = '';
+    return this.entry.write(chunk);
+  }
+}
+
+function cellXml(ref: string, v: XlsxCell, s: string): string {
+  if (v === null || v === undefined || v === '') return '';
+  if (typeof v === 'boolean') return `<c r="${ref}"${s} t="b"><v>${v ? 1 : 0}</v></c>`;
+  if (typeof v === 'number' && Number.isFinite(v)) return `<c r="${ref}"${s}><v>${v}</v></c>`;
+  let text = String(v);
+  if (text.length > XLSX_MAX_CELL_CHARS) {
+    // cut, without splitting a surrogate pair
+    const end = /[\uD800-\uDBFF]/.test(text.charAt(XLSX_MAX_CELL_CHARS - 1))
+      ? XLSX_MAX_CELL_CHARS - 1
+      : XLSX_MAX_CELL_CHARS;
+    text = text.slice(0, end);
+  }
+  const space = /^\s|\s$|\n/.test(text) ? ' xml:space="preserve"' : '';
+  return `<c r="${ref}"${s} t="inlineStr"><is><t${space}>${escapeCellText(text)}</t></is></c>`;
+}

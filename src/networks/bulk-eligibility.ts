@@ -1,0 +1,221 @@
+/**
+ * Eligibility of a chunk of bulk-test rows: addresses geocoded by the in-memory address index
+ * (or lon/lat read), buildings found (the address's first building, or the building at the
+ * point, in one query per chunk), heating read (one query per département), and the FCU
+ * decision taken on the in-memory networks. Every row comes back, in order, with a status.
+ */
+import type { AddressIndex } from '../address/address-index.js';
+import { buildingsAtPoints } from '../buildings/locate.js';
+import { deptOfCommune } from '../ingest/dept.js';
+import type { BulkRow } from '../jobs/bulk-row.js';
+import type { Queryable } from '../store/store.js';
+import { decide, thresholdsOf, type Decision, type Evidence } from './eligibility-rules.js';
+import { lonLatToLambert93 as toL93 } from '../geo/crs.js';
+import { communesOfPoints, heatingOf } from './eligibility-service.js';
+import type { NetworkIndex } from './network-index.js';
+
+export type Connectable = 'Oui' | 'Non' | 'A confirmer';
+
+export interface BulkResult {
+  row_no: number;
+  line: number;
+  fields: string[];
+  /** the address text read, or "lon, lat" */
+  input: string | null;
+  status: 'ok' | 'not_geocoded' | 'invalid';
+  reason: string | null;
+  label: string | null;
+  score: number | null;
+  lon: number | null;
+  lat: number | null;
+  citycode: string | null;
+  batid: string | null;
+  installation: string | null;
+  energy: string | null;
+  type: string | null;
+  eligible: boolean | null;
+  distance_m: number | null;
+  id_fcu: number | null;
+  sncu_id: string | null;
+  network_name: string | null;
+  operator: string | null;
+  enrr_rate: number | null;
+  co2_acv: number | null;
+  in_pdp: boolean | null;
+  existing_status: Connectable | null;
+  future_status: Connectable | null;
+  untraced: boolean | null;
+  networks_version: number;
+}
+
+/** FCU's "connectable to an existing network" and "… to a network under construction", from the evidence. */
+export function connectable(e: Evidence): { existing: Connectable; future: Connectable } {
+  const ex = e.existing;
+  const t = ex ? thresholdsOf(ex.network.sncu_id, false) : null;
+  const pdpFuture = e.pdp?.network?.network.future;
+  const existing: Connectable =
+    (e.pdp && !pdpFuture) || (ex && t && ex.distanceM <= t.veryCloseM)
+      ? 'Oui'
+      : ex && t && ex.distanceM <= t.closeM
+        ? 'A confirmer'
+        : 'Non';
+  const fu = e.future;
+  const ft = thresholdsOf(null, true);
+  const future: Connectable =
+    (e.pdp && pdpFuture) || e.zone || (fu && fu.distanceM <= ft.veryCloseM)
+      ? 'Oui'
+      : fu && fu.distanceM <= ft.closeM
+        ? 'A confirmer'
+        : 'Non';
+  return { existing, future };
+}
+
+/** The result columns of a decision. */
+export function decisionColumns(
+  d: Decision,
+  e: Evidence & { untracedInCommune: boolean },
+): Pick<
+  BulkResult,
+  | 'type'
+  | 'eligible'
+  | 'distance_m'
+  | 'id_fcu'
+  | 'sncu_id'
+  | 'network_name'
+  | 'operator'
+  | 'enrr_rate'
+  | 'co2_acv'
+  | 'in_pdp'
+  | 'existing_status'
+  | 'future_status'
+  | 'untraced'
+> {
+  const c = connectable(e);
+  return {
+    type: d.type,
+    eligible: d.eligible,
+    distance_m: d.distanceM,
+    id_fcu: d.network?.id_fcu ?? null,
+    sncu_id: d.network?.sncu_id ?? null,
+    network_name: d.network?.name ?? null,
+    operator: d.network?.operator ?? null,
+    enrr_rate: d.network?.enrr_rate ?? null,
+    co2_acv: d.network?.co2_acv ?? null,
+    in_pdp: d.inPdp,
+    existing_status: c.existing,
+    future_status: c.future,
+    untraced: e.untracedInCommune,
+  };
+}
+
+const EMPTY_DECISION = {
+  type: null,
+  eligible: null,
+  distance_m: null,
+  id_fcu: null,
+  sncu_id: null,
+  network_name: null,
+  operator: null,
+  enrr_rate: null,
+  co2_acv: null,
+  in_pdp: null,
+  existing_status: null,
+  future_status: null,
+  untraced: null,
+} as const;
+
+export interface BulkContext {
+  db: Queryable;
+  /** Needed for address rows only. */
+  addresses: AddressIndex | null;
+  networks: NetworkIndex;
+  networksVersion: number;
+}
+
+/** Evaluates rows numbered from `firstRowNo`, in order. */
+export async function evaluateRows(
+  ctx: BulkContext,
+  rows: readonly BulkRow[],
+  firstRowNo: number,
+): Promise<BulkResult[]> {
+  const out: BulkResult[] = rows.map((r, k) => ({
+    row_no: firstRowNo + k,
+    line: r.line,
+    fields: r.fields,
+    input: r.address ?? (r.lon !== undefined && r.lat !== undefined ? `${r.lon}, ${r.lat}` : null),
+    status: 'invalid',
+    reason: r.error ?? null,
+    label: null,
+    score: null,
+    lon: null,
+    lat: null,
+    citycode: null,
+    batid: null,
+    installation: null,
+    energy: null,
+    ...EMPTY_DECISION,
+    networks_version: ctx.networksVersion,
+  }));
+  const xy: ([number, number] | null)[] = rows.map(() => null);
+  const points: { k: number; x: number; y: number }[] = [];
+  rows.forEach((r, k) => {
+    const o = out[k]!;
+    if (r.error) return;
+    if (r.address !== undefined) {
+      if (!ctx.addresses) throw new Error('address rows need the address index');
+      const hit = ctx.addresses.best(r.address);
+      if (!hit) {
+        o.status = 'not_geocoded';
+        o.reason = 'adresse introuvable';
+        return;
+      }
+      Object.assign(o, {
+        status: 'ok',
+        label: hit.label,
+        score: hit.score,
+        lon: hit.lon,
+        lat: hit.lat,
+        citycode: hit.citycode,
+        batid: hit.batids[0] ?? null,
+      });
+      xy[k] = toL93(hit.lon, hit.lat);
+    } else if (r.lon !== undefined && r.lat !== undefined) {
+      Object.assign(o, { status: 'ok', lon: r.lon, lat: r.lat });
+      const p = toL93(r.lon, r.lat);
+      xy[k] = p;
+      points.push({ k, x: p[0], y: p[1] });
+    } else {
+      o.reason = 'ni adresse ni coordonnées';
+    }
+  });
+  // lon/lat rows: the building at each point and the commune of each, in one query each
+  const found = await buildingsAtPoints(ctx.db, points);
+  const communes = await communesOfPoints(
+    ctx.db,
+    ctx.networks,
+    points.map((p) => [p.x, p.y]),
+  );
+  const deptOf = new Map<number, string>();
+  points.forEach((p, j) => {
+    const b = found[j];
+    if (b) {
+      out[p.k]!.batid = b.batid;
+      deptOf.set(p.k, b.code_departement_insee);
+    }
+    out[p.k]!.citycode = communes[j] ?? null;
+  });
+  const withBuilding = out.flatMap((o, k) => {
+    const dept = deptOf.get(k) ?? (o.citycode ? deptOfCommune(o.citycode) : null);
+    return o.batid && dept ? [{ batid: o.batid, dept }] : [];
+  });
+  const heating = await heatingOf(ctx.db, withBuilding);
+  out.forEach((o, k) => {
+    const p = xy[k];
+    if (!p) return;
+    const ev = ctx.networks.evidence({ kind: 'point', x: p[0], y: p[1] }, o.citycode);
+    Object.assign(o, decisionColumns(decide(ev), ev));
+    const h = o.batid ? heating.get(o.batid) : undefined;
+    if (h) Object.assign(o, { installation: h.installation, energy: h.energy });
+  });
+  return out;
+}

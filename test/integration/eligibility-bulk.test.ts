@@ -1,0 +1,311 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/http/app.js';
+import { runEligibilityJob } from '../../src/jobs/eligibility-job.js';
+import { JobRunner } from '../../src/jobs/job-runner.js';
+import { claimJob, jobInfo } from '../../src/jobs/job-store.js';
+import { importNetworks } from '../../src/networks/import-networks.js';
+import type { Store } from '../../src/store/store.js';
+import { backends, type Backend } from '../helpers/backends.js';
+import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Splits our `;` CSV (quotes doubled) into rows of fields. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let f = '';
+  let q = false;
+  for (let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (q) {
+      if (c === '"' && text[i + 1] === '"') {
+        f += '"';
+        i++;
+      } else if (c === '"') q = false;
+      else f += c;
+    } else if (c === '"') q = true;
+    else if (c === ';' || c === '\n') {
+      row.push(f);
+      f = '';
+      if (c === '\n') {
+        rows.push(row);
+        row = [];
+      }
+    } else if (c !== '\r') f += c;
+  }
+  return rows;
+}
+
+for (const make of backends()) {
+  describe(`bulk eligibility jobs [${make().name}]`, () => {
+    let db: SyntheticDb;
+    let backend: Backend;
+    let store: Store;
+    let app: FastifyInstance;
+    let layers: string[];
+    let labels: string[];
+    let inPdp: string[];
+    before(async () => {
+      db = await syntheticDb(make, { app: { logLevel: 'silent' } });
+      ({ backend, store, app } = db);
+      layers = (await readdir(db.export))
+        .filter((f) => f.endsWith('.geojson'))
+        .map((f) => join(db.export, f));
+      await importNetworks(store, layers);
+      labels = (
+        await store.query<{ label: string }>(
+          `SELECT libelle_adresse AS label FROM bdnb.adresse ORDER BY cle_interop_adr LIMIT 60`,
+        )
+      ).map((r) => r.label);
+      inPdp = (
+        await store.query<{ label: string }>(
+          `SELECT a.libelle_adresse AS label FROM bdnb.adresse a JOIN fcu.network p ON p.layer = 'pdp' AND ST_Intersects(p.geom, a.geom_adresse)
+            ORDER BY a.cle_interop_adr LIMIT 5`,
+        )
+      ).map((r) => r.label);
+      assert.equal(inPdp.length, 5);
+    });
+    after(async () => db?.close());
+
+    const waitDone = async (a: FastifyInstance, id: string) => {
+      for (let i = 0; i < 300; i++) {
+        const j = (await a.inject({ url: `/v1/jobs/${id}` })).json();
+        if (j.status === 'done' || j.status === 'failed') return j;
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+      throw new Error(`job ${id} did not finish`);
+    };
+
+    let jobId: string;
+    test('POST a CSV body: 202, progress, then every row in order in result.csv', async () => {
+      const csv = [
+        'ref;adresse;note',
+        ...labels.map((l, i) => `R${i};"${l}";${i % 2 ? 'a' : 'b'}`),
+        ...inPdp.map((l, i) => `P${i};"${l}";pdp`),
+        'G1;zzqx wvpk jjj;garbage',
+        'E1;;vide',
+      ].join('\n');
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/eligibility/bulk',
+        headers: { 'content-type': 'text/csv' },
+        payload: csv,
+      });
+      assert.equal(res.statusCode, 202, res.body);
+      const body = res.json();
+      assert.equal(body.reading.mode, 'address');
+      assert.deepEqual(body.reading.columns, ['adresse']);
+      jobId = body.job_id;
+      const j = await waitDone(app, jobId);
+      assert.equal(j.status, 'done', JSON.stringify(j));
+      assert.equal(j.rows_total, labels.length + inPdp.length + 2);
+      assert.equal(j.rows_done, j.rows_total);
+      assert.equal(j.results.csv, `/v1/jobs/${jobId}/result.csv`);
+
+      const out = await app.inject({ url: `/v1/jobs/${jobId}/result.csv` });
+      assert.equal(out.statusCode, 200);
+      assert.match(out.headers['content-type'] as string, /text\/csv/);
+      const rows = parseCsv(out.body);
+      const head = rows[0]!;
+      assert.deepEqual(head.slice(0, 3), ['ref', 'adresse', 'note']);
+      for (const h of [
+        'Adresse testée',
+        'Indice de fiabilité',
+        'Raccordable à un réseau existant',
+        'Dans un PDP',
+        'Identifiant SNCU',
+        'BatID',
+        'Chauffage (installation)',
+        'Évolution',
+      ])
+        assert.ok(head.includes(h), h);
+      const col = (name: string) => head.indexOf(name);
+      assert.equal(rows.length - 1, j.rows_total);
+      rows
+        .slice(1)
+        .forEach((r, i) => assert.equal(r[col('Ligne du fichier')], String(i + 2), 'in file order'));
+      const byRef = new Map(rows.slice(1).map((r) => [r[0]!, r]));
+      assert.equal(byRef.get('R0')![col('Adresse testée')], labels[0]);
+      assert.equal(byRef.get('R0')![col('Indice de fiabilité')], '100');
+      assert.equal(byRef.get('P0')![col('Dans un PDP')], 'Oui');
+      assert.equal(byRef.get('P0')![col('Raccordable à un réseau existant')], 'Oui');
+      assert.equal(byRef.get('G1')![col('Statut')], 'adresse introuvable');
+      assert.equal(byRef.get('E1')![col('Statut')], 'ligne invalide');
+      assert.equal(byRef.get('E1')![col('Motif')], 'adresse vide');
+    });
+
+    test('result.xlsx: a workbook with the results and a legend', async () => {
+      const out = await app.inject({ url: `/v1/jobs/${jobId}/result.xlsx` });
+      assert.equal(out.statusCode, 200);
+      assert.match(out.headers['content-type'] as string, /spreadsheetml/);
+      const bytes = out.rawPayload;
+      assert.equal(bytes.subarray(0, 2).toString(), 'PK');
+      assert.ok(bytes.includes('xl/worksheets/sheet2.xml'), 'two sheets');
+    });
+
+    test('a multipart TSV with lon/lat: the building at each point', async () => {
+      const pts = await store.query<{ batid: string; lon: number; lat: number }>(
+        `SELECT batid, ST_X(ST_Transform(ST_PointOnSurface(geom), 4326)) AS lon, ST_Y(ST_Transform(ST_PointOnSurface(geom), 4326)) AS lat
+           FROM batid.building WHERE status = 'constructed' ORDER BY batid LIMIT 10`,
+      );
+      const tsv = [
+        'nom\tlongitude\tlatitude',
+        ...pts.map((p, i) => `b${i}\t${p.lon}\t${p.lat}`),
+        'bad\tabc\t46.5',
+      ].join('\n');
+      const boundary = 'XbatidX';
+      const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="points.tsv"\r\nContent-Type: text/tab-separated-values\r\n\r\n${tsv}\r\n--${boundary}--\r\n`;
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/eligibility/bulk',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload,
+      });
+      assert.equal(res.statusCode, 202, res.body);
+      assert.equal(res.json().reading.mode, 'lonlat');
+      const j = await waitDone(app, res.json().job_id);
+      assert.equal(j.input_name, 'points.tsv');
+      const rows = parseCsv((await app.inject({ url: `/v1/jobs/${j.id}/result.csv` })).body);
+      const bat = rows[0]!.indexOf('BatID');
+      pts.forEach((p, i) => assert.equal(rows[i + 1]![bat], p.batid));
+      assert.equal(rows[pts.length + 1]![rows[0]!.indexOf('Statut')], 'ligne invalide');
+    });
+
+    test('files that cannot work are refused at once, with the reason', async () => {
+      const post = (payload: string) =>
+        app.inject({
+          method: 'POST',
+          url: '/v1/eligibility/bulk',
+          headers: { 'content-type': 'text/csv' },
+          payload,
+        });
+      const noColumn = await post('a;b\n1;2\n3;4\n');
+      assert.equal(noColumn.statusCode, 400, noColumn.body);
+      assert.equal(noColumn.json().error.code, 'no_address_column');
+      const empty = await app.inject({
+        method: 'POST',
+        url: '/v1/eligibility/bulk',
+        headers: { 'content-type': 'application/json' },
+        payload: '{}',
+      });
+      assert.equal(empty.statusCode, 400);
+      assert.equal((await app.inject({ url: '/v1/jobs/nope' })).json().error.code, 'job_not_found');
+    });
+
+    test('restart-safe: a job given back mid-way, with rows past its progress, resumes without losing or repeating a row', async () => {
+      const many = Array.from({ length: 4500 }, (_v, i) => `"${labels[i % labels.length]}"`);
+      const bytes = Buffer.from(['adresse', ...many].join('\n'));
+      const quiet = await buildApp(store, { logLevel: 'silent', jobs: false });
+      const res = await quiet.inject({
+        method: 'POST',
+        url: '/v1/eligibility/bulk',
+        headers: { 'content-type': 'text/csv' },
+        payload: bytes,
+      });
+      const id = res.json().job_id as string;
+      assert.equal(
+        (await quiet.inject({ url: `/v1/jobs/${id}/result.csv` })).json().error.code,
+        'job_not_done',
+      );
+      // a first process runs one chunk and stops (server shutdown)
+      assert.equal(await claimJob(store, id), id);
+      let half = await runEligibilityJob(store, id, { shouldStop: () => true });
+      assert.equal(half.status, 'pending');
+      assert.equal(half.rows_done, 2000);
+      // a process that died after writing rows but before committing its progress
+      await store.query(
+        `INSERT INTO jobs.eligibility_row (job_id, row_no, line, fields, status, networks_version)
+         SELECT $1, g, g + 2, '[]'::jsonb, 'invalid', 0 FROM generate_series(2000, 2099) g`,
+        [id],
+      );
+      const runner = new JobRunner(store);
+      runner.start();
+      half = await waitDone(quiet, id);
+      await runner.stop();
+      await quiet.close();
+      assert.equal(half.status, 'done');
+      const [c] = await store.query<{
+        n: number;
+        distinct_rows: number;
+        min: number;
+        max: number;
+        ok: number;
+      }>(
+        `SELECT count(*)::int AS n, count(DISTINCT row_no)::int AS distinct_rows, min(row_no) AS min, max(row_no) AS max,
+                count(*) FILTER (WHERE status = 'ok')::int AS ok
+           FROM jobs.eligibility_row WHERE job_id = $1`,
+        [id],
+      );
+      assert.deepEqual(c, { n: 4500, distinct_rows: 4500, min: 0, max: 4499, ok: 4500 });
+    });
+
+    test('a networks re-import re-tests stored results and flags each change', async () => {
+      const r = await importNetworks(
+        store,
+        layers.filter((f) => !f.endsWith('pdp.geojson')),
+      );
+      assert.ok(r.retest.rows > 0);
+      assert.ok(r.retest.changed >= inPdp.length, JSON.stringify(r.retest));
+      const ch = (await app.inject({ url: `/v1/jobs/${jobId}/changes` })).json();
+      const pdpRows = ch.changes.filter((c: { input: string }) => inPdp.includes(c.input));
+      assert.equal(pdpRows.length, inPdp.length);
+      for (const c of pdpRows) {
+        assert.equal(c.previous_type, 'dans_pdp_reseau_existant');
+        assert.match(c.change, /^dans_pdp_reseau_existant → \w+ : n’est plus dans un PDP/);
+      }
+      const rows = parseCsv((await app.inject({ url: `/v1/jobs/${jobId}/result.csv` })).body);
+      const evo = rows[0]!.indexOf('Évolution');
+      assert.match(rows.find((x) => x[0] === 'P0')![evo]!, /n’est plus dans un PDP/);
+      // re-importing the same networks again changes nothing more
+      const again = await importNetworks(
+        store,
+        layers.filter((f) => !f.endsWith('pdp.geojson')),
+      );
+      assert.equal(again.retest.changed, 0);
+    });
+
+    test('batid eligibility IN --out OUT.xlsx / OUT.csv: same engine from the CLI', async () => {
+      const conn = backend.connection();
+      const input = join(db.dir, 'cli-in.csv');
+      await writeFile(
+        input,
+        ['adresse', ...labels.slice(0, 20).map((l) => `"${l}"`), 'zzqx wvpk jjj'].join('\n'),
+      );
+      const run = (out: string) =>
+        spawnSync(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'scripts/batid-dev.ts',
+            'eligibility',
+            input,
+            '--out',
+            out,
+            ...(conn.dbDir ? ['--db', conn.dbDir] : []),
+          ],
+          { cwd: ROOT, env: { ...process.env, DATABASE_URL: conn.databaseUrl ?? '' }, encoding: 'utf8' },
+        );
+      const x = run(join(db.dir, 'out.xlsx'));
+      assert.equal(x.status, 0, x.stderr);
+      assert.match(
+        x.stdout,
+        /21 rows \(address from adresse\): 20 tested, \d+ eligible, 1 addresses not found, 0 invalid rows/,
+      );
+      assert.equal((await readFile(join(db.dir, 'out.xlsx'))).subarray(0, 2).toString(), 'PK');
+      const c = run(join(db.dir, 'out.csv'));
+      assert.equal(c.status, 0, c.stderr);
+      assert.equal(parseCsv(await readFile(join(db.dir, 'out.csv'), 'utf8')).length, 22);
+      const bad = run(join(db.dir, 'out.txt'));
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /--out must end in \.csv or \.xlsx/);
+      assert.ok(await jobInfo(store, jobId));
+    });
+  });
+}
