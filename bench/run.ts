@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   import: () => import('./import-bench.js'),
   lifecycle: () => import('./lifecycle-bench.js'),
   api: () => import('./api-bench.js'),
+  bulk: () => import('./bulk-bench.js'),
 };
 
 if (!NAME || !BENCHES[NAME]) {

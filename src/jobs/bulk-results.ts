@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { BulkResult } from '../networks/bulk-eligibility.js';
-import type { Queryable } from '../store/store.js';
+import type { Queryable, Store } from '../store/store.js';
 import { XlsxWriter } from './xlsx-writer.js';
 
 /** A result row as stored (jobs.eligibility_row): the evaluation, plus the last change a re-test found. */
@@ -149,17 +149,59 @@ export const RESULT_COLUMNS: {
   },
 ];
 
-const PAGE = 5000;
+const PAGE = 20_000;
 
-/** The stored rows of a job in order, a page at a time. */
-export async function* storedRows(db: Queryable, jobId: string): AsyncIterable<StoredRow[]> {
+/** Stored columns read back, with how their COPY text becomes a value. */
+const NUM = (v: string | null) => (v === null ? null : Number(v));
+const BOOL = (v: string | null) => (v === null ? null : v === 't');
+const TEXT = (v: string | null) => v;
+const STORED: [keyof StoredRow, (v: string | null) => unknown][] = [
+  ['row_no', NUM],
+  ['line', NUM],
+  ['fields', (v) => (v === null ? [] : JSON.parse(v))],
+  ...(['input', 'status', 'reason', 'label'] as const).map(
+    (k) => [k, TEXT] as [keyof StoredRow, typeof TEXT],
+  ),
+  ['score', NUM],
+  ['lon', NUM],
+  ['lat', NUM],
+  ...(['citycode', 'batid', 'installation', 'energy', 'type'] as const).map(
+    (k) => [k, TEXT] as [keyof StoredRow, typeof TEXT],
+  ),
+  ['eligible', BOOL],
+  ['distance_m', NUM],
+  ['id_fcu', NUM],
+  ...(['sncu_id', 'network_name', 'operator'] as const).map(
+    (k) => [k, TEXT] as [keyof StoredRow, typeof TEXT],
+  ),
+  ['enrr_rate', NUM],
+  ['co2_acv', NUM],
+  ['in_pdp', BOOL],
+  ['existing_status', TEXT],
+  ['future_status', TEXT],
+  ['untraced', BOOL],
+  ['networks_version', NUM],
+  ['change', TEXT],
+];
+const STORED_SQL = STORED.map(([k]) => k).join(', ');
+
+/**
+ * The stored rows of a job in order, a page at a time, read with COPY (a 100k-row job in about a
+ * second on PGlite, where a query took seconds).
+ */
+export async function* storedRows(db: Store, jobId: string): AsyncIterable<StoredRow[]> {
   let after = -1;
   for (;;) {
-    const rows = await db.query<StoredRow>(
-      `SELECT * FROM jobs.eligibility_row WHERE job_id = $1 AND row_no > $2 ORDER BY row_no LIMIT ${PAGE}`,
+    const raw = await db.copyOut(
+      `SELECT ${STORED_SQL} FROM jobs.eligibility_row WHERE job_id = $1 AND row_no > $2 ORDER BY row_no LIMIT ${PAGE}`,
       [jobId, after],
     );
-    if (!rows.length) return;
+    if (!raw.length) return;
+    const rows = raw.map((f) => {
+      const r: Record<string, unknown> = {};
+      STORED.forEach(([k, parse], i) => (r[k] = parse(f[i] ?? null)));
+      return r as unknown as StoredRow;
+    });
     yield rows;
     after = rows[rows.length - 1]!.row_no;
   }
@@ -180,7 +222,7 @@ function csvCell(v: Cell): string {
 }
 
 /** Writes the CSV to a stream (not ended). */
-export async function writeResultsCsv(db: Queryable, jobId: string, out: Writable): Promise<void> {
+export async function writeResultsCsv(db: Store, jobId: string, out: Writable): Promise<void> {
   const header = await inputHeader(db, jobId);
   const write = async (s: string) => {
     if (!out.write(s)) await once(out, 'drain');
@@ -196,7 +238,7 @@ export async function writeResultsCsv(db: Queryable, jobId: string, out: Writabl
   }
 }
 
-export async function writeResultsCsvFile(db: Queryable, jobId: string, path: string): Promise<void> {
+export async function writeResultsCsvFile(db: Store, jobId: string, path: string): Promise<void> {
   const out = createWriteStream(path);
   await writeResultsCsv(db, jobId, out);
   out.end();
@@ -204,7 +246,7 @@ export async function writeResultsCsvFile(db: Queryable, jobId: string, path: st
 }
 
 /** Writes the XLSX: « Résultats » (input columns + result columns) and « Légende ». */
-export async function writeResultsXlsx(db: Queryable, jobId: string, path: string): Promise<void> {
+export async function writeResultsXlsx(db: Store, jobId: string, path: string): Promise<void> {
   const header = await inputHeader(db, jobId);
   const w = await XlsxWriter.create(path);
   try {

@@ -7,7 +7,7 @@
 import { addressServiceOf } from '../address/address-service.js';
 import { copyText } from '../ingest/values.js';
 import { evaluateRows, type BulkResult } from '../networks/bulk-eligibility.js';
-import { networkServiceOf } from '../networks/eligibility-service.js';
+import { HeatingCache, networkServiceOf } from '../networks/eligibility-service.js';
 import type { Store } from '../store/store.js';
 import { BulkInputError, parseBulkInput, type BulkInputOptions } from './bulk-input.js';
 import type { BulkRow } from './bulk-row.js';
@@ -105,7 +105,13 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
     ]);
     const addresses = input.mode === 'address' ? await addressServiceOf(store).ready() : null;
     const { index: networks, version } = await networkServiceOf(store).ready();
-    const ctx = { db: store, addresses, networks, networksVersion: version };
+    const ctx = {
+      db: store,
+      addresses,
+      networks,
+      networksVersion: version,
+      heating: new HeatingCache(store),
+    };
     let done = job.rows_done;
     let k = 0;
     let chunk: BulkRow[] = [];

@@ -8,10 +8,10 @@ import type { AddressIndex } from '../address/address-index.js';
 import { buildingsAtPoints } from '../buildings/locate.js';
 import { deptOfCommune } from '../ingest/dept.js';
 import type { BulkRow } from '../jobs/bulk-row.js';
-import type { Queryable } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { decide, thresholdsOf, type Decision, type Evidence } from './eligibility-rules.js';
 import { lonLatToLambert93 as toL93 } from '../geo/crs.js';
-import { communesOfPoints, heatingOf } from './eligibility-service.js';
+import { communesOfPoints, heatingOf, type HeatingCache } from './eligibility-service.js';
 import type { NetworkIndex } from './network-index.js';
 
 export type Connectable = 'Oui' | 'Non' | 'A confirmer';
@@ -125,7 +125,9 @@ const EMPTY_DECISION = {
 } as const;
 
 export interface BulkContext {
-  db: Queryable;
+  db: Store;
+  /** Heating by whole département (bulk jobs); else one query per chunk. */
+  heating?: HeatingCache;
   /** Needed for address rows only. */
   addresses: AddressIndex | null;
   networks: NetworkIndex;
@@ -208,7 +210,7 @@ export async function evaluateRows(
     const dept = deptOf.get(k) ?? (o.citycode ? deptOfCommune(o.citycode) : null);
     return o.batid && dept ? [{ batid: o.batid, dept }] : [];
   });
-  const heating = await heatingOf(ctx.db, withBuilding);
+  const heating = ctx.heating ? await ctx.heating.get(withBuilding) : await heatingOf(ctx.db, withBuilding);
   out.forEach((o, k) => {
     const p = xy[k];
     if (!p) return;

@@ -81,13 +81,17 @@ export async function loadNetworkIndex(db: Queryable): Promise<NetworkIndex> {
   return new NetworkIndex(features, communes);
 }
 
+/** How long (ms) a version check holds: another process's networks import shows within this. */
+const VERSION_CHECK_MS = 1000;
+
 /**
  * The network index of a store, reloaded when `batid import-networks` ran since: the version is
- * checked at every call (one primary-key lookup), so an answer never uses replaced networks.
+ * checked at most every second (an import in this process invalidates at once).
  */
 export class NetworkService {
   private index: NetworkIndex | null = null;
   private version = -1;
+  private checkedAt = 0;
   private loading: Promise<void> | null = null;
 
   constructor(private readonly store: Store) {}
@@ -115,8 +119,17 @@ export class NetworkService {
 
   /** The current index and the networks version it was built from. */
   async ready(): Promise<{ index: NetworkIndex; version: number }> {
-    if (!this.index || (await this.currentVersion()) !== this.version) await this.reload();
+    const now = Date.now();
+    if (!this.index || now - this.checkedAt > VERSION_CHECK_MS) {
+      this.checkedAt = now;
+      if (!this.index || (await this.currentVersion()) !== this.version) await this.reload();
+    }
     return { index: this.index!, version: this.version };
+  }
+
+  /** Networks were imported by this process: the next call reloads. */
+  invalidate(): void {
+    this.checkedAt = 0;
   }
 }
 
@@ -135,12 +148,27 @@ export interface BuildingHeating extends Heating {
 
 /** The heating of buildings from their group's representative DPE, one query per département. */
 export async function heatingOf(
-  db: Queryable,
+  db: Queryable & Pick<Store, 'prepared'>,
   buildings: readonly { batid: string; dept: string }[],
 ): Promise<Map<string, BuildingHeating>> {
   const byDept = new Map<string, string[]>();
   for (const b of buildings) byDept.set(b.dept, [...(byDept.get(b.dept) ?? []), b.batid]);
   const out = new Map<string, BuildingHeating>();
+  if (buildings.length === 1) {
+    // one building (single eligibility answers): a prepared statement, planned once
+    const [b] = buildings;
+    const [r] = await db.prepared<{ installation: string | null; energy: string | null }>(
+      'building_heating',
+      `SELECT d.type_installation_chauffage AS installation, d.type_energie_chauffage AS energy
+         FROM batid.building b
+         JOIN bdnb.batiment_groupe_dpe_representatif_logement d
+           ON d.code_departement_insee = b.code_departement_insee AND d.batiment_groupe_id = b.batiment_groupe_id
+        WHERE b.code_departement_insee = $1 AND b.batid = $2`,
+      [b!.dept, b!.batid],
+    );
+    if (r) out.set(b!.batid, { batid: b!.batid, ...r, source: HEATING_SOURCE });
+    return out;
+  }
   for (const [dept, batids] of byDept) {
     const rows = await db.query<{ batid: string; installation: string | null; energy: string | null }>(
       `SELECT b.batid, d.type_installation_chauffage AS installation, d.type_energie_chauffage AS energy
@@ -150,10 +178,56 @@ export async function heatingOf(
         WHERE b.code_departement_insee = $1 AND b.batid = ANY($2::text[])`,
       [dept, batids],
     );
-    for (const r of rows)
-      out.set(r.batid, { ...r, source: 'bdnb.batiment_groupe_dpe_representatif_logement' });
+    for (const r of rows) out.set(r.batid, { ...r, source: HEATING_SOURCE });
   }
   return out;
+}
+
+const HEATING_SOURCE = 'bdnb.batiment_groupe_dpe_representatif_logement';
+
+/**
+ * The heating of every building of the départements a bulk job touches, each département read
+ * once with COPY (tens of thousands of rows in well under a second) instead of one query per chunk.
+ */
+export class HeatingCache {
+  private readonly depts = new Map<string, Promise<Map<string, BuildingHeating>>>();
+
+  constructor(private readonly db: Store) {}
+
+  private dept(dept: string): Promise<Map<string, BuildingHeating>> {
+    let m = this.depts.get(dept);
+    if (!m) {
+      m = this.db
+        .copyOut<[string, string | null, string | null]>(
+          `SELECT b.batid, d.type_installation_chauffage, d.type_energie_chauffage
+             FROM batid.building b
+             JOIN bdnb.batiment_groupe_dpe_representatif_logement d
+               ON d.code_departement_insee = b.code_departement_insee AND d.batiment_groupe_id = b.batiment_groupe_id
+            WHERE b.code_departement_insee = $1 AND b.status = 'constructed'`,
+          [dept],
+        )
+        .then(
+          (rows) =>
+            new Map(
+              rows.map(([batid, installation, energy]) => [
+                batid,
+                { batid, installation, energy, source: HEATING_SOURCE },
+              ]),
+            ),
+        );
+      this.depts.set(dept, m);
+    }
+    return m;
+  }
+
+  async get(buildings: readonly { batid: string; dept: string }[]): Promise<Map<string, BuildingHeating>> {
+    const out = new Map<string, BuildingHeating>();
+    for (const b of buildings) {
+      const h = (await this.dept(b.dept)).get(b.batid);
+      if (h) out.set(b.batid, h);
+    }
+    return out;
+  }
 }
 
 export interface EligibilityAnswer {

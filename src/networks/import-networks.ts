@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { toHexEwkb } from '../geo/wkb.js';
 import { retestStoredResults } from '../jobs/retest.js';
+import { networkServiceOf } from './eligibility-service.js';
 import type { Queryable, Store } from '../store/store.js';
 import {
   NetworkFileError,
@@ -198,6 +199,7 @@ export async function importNetworks(store: Store, paths: readonly string[]): Pr
     );
     return row!.version;
   });
+  networkServiceOf(store).invalidate();
   const retest = await retestStoredResults(store);
   return { version, files, networks: networks.length, communes: communes.size, duplicates, retest };
 }

@@ -1,7 +1,8 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
-import { from as copyFromStdin } from 'pg-copy-streams';
+import { from as copyFromStdin, to as copyToStdout } from 'pg-copy-streams';
+import { bindLiterals, parseCopyText } from './copy-text.js';
 import type { Queryable, Row, Store } from './store.js';
 
 const { Pool, types } = pg;
@@ -74,6 +75,20 @@ export async function openPgStore(url: string, poolSize = 8): Promise<Store> {
         const cols = columns.map((c) => `"${c}"`).join(', ');
         const sink = client.query(copyFromStdin(`COPY ${table} (${cols}) FROM STDIN`));
         await pipeline(Readable.from(chunks), sink);
+      } finally {
+        client.release();
+      }
+    },
+    async copyOut<T extends (string | null)[]>(
+      sql: string,
+      params: readonly (string | number | boolean | null)[] = [],
+    ) {
+      const client = await pool.connect();
+      try {
+        const parts: Buffer[] = [];
+        const source = client.query(copyToStdout(`COPY (${bindLiterals(sql, params)}) TO STDOUT`));
+        for await (const chunk of source) parts.push(chunk as Buffer);
+        return parseCopyText(Buffer.concat(parts).toString('utf8')) as T[];
       } finally {
         client.release();
       }

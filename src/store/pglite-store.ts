@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
 import type { Queryable, Row, Store } from './store.js';
+import { bindLiterals, parseCopyText, sqlLiteral } from './copy-text.js';
 
 const PARSERS = {
   [types.INT8]: (v: string) => toNumber(v),
@@ -29,16 +30,6 @@ function adapt(q: PGlite | Transaction, before: () => Promise<void> = async () =
 }
 
 /** A parameter as an SQL literal (EXECUTE takes no bind parameters). */
-export function sqlLiteral(v: string | number | boolean | null): string {
-  if (v === null) return 'NULL';
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
-    return String(v);
-  }
-  if (v.includes('\0')) throw new Error('a text parameter holds a NUL character');
-  return `'${v.replace(/'/g, "''")}'`;
-}
 
 /** Embedded PostGIS: PGlite 0.5.8 + pglite-postgis 0.2.8, in-process, data in `dir`. */
 export async function openPgliteStore(dir: string): Promise<Store> {
@@ -71,6 +62,14 @@ export async function openPgliteStore(dir: string): Promise<Store> {
         if (chunk.length === 0) continue;
         await db.query(sql, [], { blob: new Blob([chunk]) });
       }
+    },
+    async copyOut<T extends (string | null)[]>(
+      sql: string,
+      params: readonly (string | number | boolean | null)[] = [],
+    ) {
+      await plain();
+      const r = await db.query(`COPY (${bindLiterals(sql, params)}) TO '/dev/blob'`);
+      return parseCopyText(r.blob ? await r.blob.text() : '') as T[];
     },
     async prepared<T = Row>(
       name: string,

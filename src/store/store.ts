@@ -18,6 +18,14 @@ export interface Store extends Queryable {
    */
   copyFrom(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void>;
   /**
+   * A big read (tens of thousands of rows): `COPY (sql) TO`, `$n` parameters written as literals,
+   * every field as text (null for NULL) in column order. ~5× faster than query() on PGlite.
+   */
+  copyOut<T extends (string | null)[] = (string | null)[]>(
+    sql: string,
+    params?: readonly (string | number | boolean | null)[],
+  ): Promise<T[]>;
+  /**
    * A read the HTTP API runs again and again (card, address → building, point → building): a
    * prepared statement, planned once per session instead of at every call. `name` is unique per
    * `sql`; params are text, numbers, booleans or null.
