@@ -48,7 +48,8 @@ export class JobRunner {
         }
       } catch (err) {
         this.log(`job ${id ?? '?'} failed`, err);
-        if (id) await finishJob(this.store, id, 'internal error').catch(() => undefined);
+        const why = err instanceof Error ? err.message.slice(0, 300) : String(err);
+        if (id) await finishJob(this.store, id, `internal error: ${why}`).catch(() => undefined);
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, POLL_MS);

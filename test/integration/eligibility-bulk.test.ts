@@ -170,6 +170,7 @@ for (const make of backends()) {
       assert.equal(res.statusCode, 202, res.body);
       assert.equal(res.json().reading.mode, 'lonlat');
       const j = await waitDone(app, res.json().job_id);
+      assert.equal(j.status, 'done', JSON.stringify(j));
       assert.equal(j.input_name, 'points.tsv');
       const rows = parseCsv((await app.inject({ url: `/v1/jobs/${j.id}/result.csv` })).body);
       const bat = rows[0]!.indexOf('BatID');
