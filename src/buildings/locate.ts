@@ -64,7 +64,12 @@ export function matchPoint(nearest: readonly NearBuilding[]): BuildingAtPoint[] 
   return [{ ...first, match_reason: 'closest_isolated' }];
 }
 
-/** The query point in Lambert-93, written inline (not in a CTE) so the planner can use it for a KNN index scan. */
+/**
+ * The query point in Lambert-93, written inline (not in a CTE) so the planner uses the GiST for
+ * ST_DWithin. Candidates are then sorted by their exact distance, not by a KNN index scan
+ * (`<->`): PostGIS's KNN recheck can fail with "index returned tuples in wrong order" when the
+ * box distance and the exact one round differently, which happened here once in a few runs.
+ */
 const POINT_L93 = 'ST_Transform(ST_SetSRID(ST_MakePoint($1::float8, $2::float8), 4326), 2154)';
 
 /**
@@ -87,7 +92,7 @@ async function nearestBuildings(
                             AND b.batiment_construction_id = c.batiment_construction_id
                             AND b.status = 'constructed'
       WHERE ST_DWithin(c.geom_cstr, ${POINT_L93}, $3::float8) AND c.fictive_geom_cstr IS NOT TRUE
-      ORDER BY c.geom_cstr <-> ${POINT_L93}, b.batid
+      ORDER BY distance_m, b.batid
       LIMIT $4`,
     [at.lon, at.lat, radiusM, limit],
   );
@@ -125,7 +130,7 @@ export async function buildingsAtPoints(
                                 AND b.status = 'constructed'
           WHERE ST_DWithin(c.geom_cstr, ST_SetSRID(ST_MakePoint(p.x, p.y), 2154), $3::float8)
             AND c.fictive_geom_cstr IS NOT TRUE
-          ORDER BY c.geom_cstr <-> ST_SetSRID(ST_MakePoint(p.x, p.y), 2154), b.batid
+          ORDER BY distance_m, b.batid
           LIMIT $4) n
       ORDER BY p.i, n.distance_m, n.batid`,
     [points.map((p) => p.x), points.map((p) => p.y), AT_SEARCH_M, AT_CANDIDATES],

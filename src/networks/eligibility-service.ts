@@ -322,7 +322,7 @@ export async function communesOfPoints(
        CROSS JOIN LATERAL (
          SELECT code_commune_insee AS code FROM bdnb.adresse
           WHERE ST_DWithin(geom_adresse, ST_SetSRID(ST_MakePoint(p.x, p.y), 2154), $3)
-          ORDER BY geom_adresse <-> ST_SetSRID(ST_MakePoint(p.x, p.y), 2154) LIMIT 1) a`,
+          ORDER BY ST_Distance(geom_adresse, ST_SetSRID(ST_MakePoint(p.x, p.y), 2154)), cle_interop_adr LIMIT 1) a`,
     [missing.map((k) => points[k]![0]), missing.map((k) => points[k]![1]), COMMUNE_ADDRESS_MAX_M],
   );
   for (const r of rows) out[missing[r.i - 1]!] = r.code;

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { matchPoint, type NearBuilding } from '../../src/buildings/locate.js';
+import { buildingsAtPoints, matchPoint, type NearBuilding } from '../../src/buildings/locate.js';
 import { locateRoutes } from '../../src/http/locate-routes.js';
 import type { Store } from '../../src/store/store.js';
 import { backends } from '../helpers/backends.js';
@@ -80,6 +80,19 @@ for (const make of backends()) {
           [x, y],
         )
       ).map((r) => r.d);
+
+    test('many points at once (bulk): the inner point of every footprint finds its own building', async () => {
+      // thousands of points in one query: a KNN (<->) scan here failed now and then with
+      // "index returned tuples in wrong order"; exact-distance sorting must never
+      const pts = await store.query<{ batid: string; x: number; y: number }>(
+        `SELECT batid, ST_X(ST_PointOnSurface(geom)) AS x, ST_Y(ST_PointOnSurface(geom)) AS y
+           FROM batid.building WHERE status = 'constructed' ORDER BY batid LIMIT 3000`,
+      );
+      const found = await buildingsAtPoints(store, pts);
+      assert.equal(found.length, pts.length);
+      const own = pts.filter((p, i) => found[i]?.batid === p.batid && found[i]?.match_reason === 'inside');
+      assert.equal(own.length, pts.length);
+    });
 
     test('a point on a footprint answers its building, inside, at 0 m', async () => {
       const rows = await store.query<Point & { batid: string; bc: string; bg: string }>(
