@@ -41,49 +41,44 @@ export async function loadAddresses(store: Store): Promise<AddressRecord[]> {
     for (const b of batids) set.add(b);
   }
   const byId = new Map<string, AddressRecord>();
-  const add = (r: Omit<AddressRecord, 'batids'>) =>
-    byId.set(r.id, { ...r, batids: [...(linked.get(r.id) ?? [])].sort() });
+  // id, numero, rep, street, postcode, insee, commune, x|lon, y|lat, label
   type Row = [string, N, N, string, N, string, string, string, string, string];
-  for (const [id, numero, rep, street, postcode, insee, commune, x, y, label] of await store.copyOut<Row>(
+  const add = (
+    [id, numero, rep, street, postcode, insee, commune, , , label]: Row,
+    lon: number,
+    lat: number,
+  ) =>
+    byId.set(id, {
+      id,
+      numero: num(numero),
+      rep,
+      street,
+      postcode,
+      insee,
+      commune,
+      lon,
+      lat,
+      label,
+      batids: [...(linked.get(id) ?? [])].sort(),
+    });
+  for (const r of await store.copyOut<Row>(
     `SELECT cle_interop_adr, numero, rep, concat_ws(' ', type_voie, nom_voie), code_postal, code_commune_insee,
             coalesce(libelle_commune, ''), ST_X(geom_adresse), ST_Y(geom_adresse),
             coalesce(libelle_adresse, concat_ws(' ', numero, rep, type_voie, nom_voie, code_postal, libelle_commune))
        FROM bdnb.adresse
       WHERE geom_adresse IS NOT NULL AND code_commune_insee IS NOT NULL AND cle_interop_adr IS NOT NULL`,
   )) {
-    const [lon, lat] = lambert93ToWgs84(Number(x), Number(y));
-    add({
-      id: id,
-      numero: num(numero),
-      rep,
-      street: street,
-      postcode,
-      insee: insee,
-      commune: commune,
-      lon,
-      lat,
-      label: label,
-    });
+    const [lon, lat] = lambert93ToWgs84(Number(r[7]), Number(r[8]));
+    add(r, lon, lat);
   }
-  for (const [id, numero, rep, street, postcode, insee, commune, lon, lat, label] of await store.copyOut<Row>(
+  for (const r of await store.copyOut<Row>(
     `SELECT id, CASE WHEN numero IN (0, 99999) THEN NULL ELSE numero END, rep, nom_voie, code_postal, code_insee,
             coalesce(nom_commune, ''), lon, lat,
             concat_ws(' ', nullif(concat_ws(' ', CASE WHEN numero NOT IN (0, 99999) THEN numero END, rep), ''),
                       nom_voie, code_postal, nom_commune)
        FROM ban.adresse`,
   ))
-    add({
-      id: id,
-      numero: num(numero),
-      rep,
-      street: street,
-      postcode,
-      insee: insee,
-      commune: commune,
-      lon: Number(lon),
-      lat: Number(lat),
-      label: label,
-    });
+    add(r, Number(r[7]), Number(r[8]));
   return [...byId.values()];
 }
 

@@ -209,27 +209,16 @@ export interface Prospect {
   lat: number;
 }
 
-interface ProspectRow {
-  batid: string;
-  batiment_groupe_id: string;
-  code_departement_insee: string;
-  code_commune_insee: string | null;
-  address: string | null;
-  dwellings: number | null;
-  dpe_label: string | null;
-  construction_year: number | null;
-  copro_name: string | null;
+/** A row as the query returns it: the heating and the network flattened. */
+type ProspectRow = Omit<Prospect, 'heating' | 'network'> & {
   heating_installation: string | null;
   heating_energy: string | null;
   heating_kind: HeatingKind;
-  distance_m: number;
   id_fcu: number;
   sncu_id: string | null;
   network_name: string | null;
   network_operator: string | null;
-  lon: number;
-  lat: number;
-}
+};
 
 const toProspect = (r: ProspectRow): Prospect => ({
   batid: r.batid,
