@@ -3,7 +3,7 @@ import { basename, extname } from 'node:path';
 import { BULK_INPUT_MAX_BYTES, BulkInputError, type BulkInputOptions } from '../jobs/bulk-input.js';
 import { writeResultsCsvFile, writeResultsXlsx } from '../jobs/bulk-results.js';
 import { runEligibilityJob } from '../jobs/eligibility-job.js';
-import { claimJob, createEligibilityJob, jobInfo, unfinishedJobFor } from '../jobs/job-store.js';
+import { claimJob, createEligibilityJob, jobInfo, releaseJob, unfinishedJobFor } from '../jobs/job-store.js';
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import { DB_OPTIONS, parse } from './main.js';
 import { Progress } from './progress.js';
@@ -57,12 +57,34 @@ export async function runEligibility(args: string[]): Promise<number> {
     let id = await unfinishedJobFor(store, bytes, options);
     if (id) process.stderr.write(`resuming job ${id}\n`);
     else id = await createEligibilityJob(store, { name: basename(inPath), bytes, options });
-    if (!(await claimJob(store, id))) throw new Error(`job ${id} is being run by another process`);
+    if (!(await claimJob(store, id)))
+      throw new Error(
+        `job ${id} is being run by another process (or one that stopped less than a minute ago)`,
+      );
     const progress = new Progress(process.stderr, undefined, 'rows');
-    const info = await runEligibilityJob(store, id, {
-      onProgress: (done, total) => progress.update('eligibility', done, total),
-    });
-    progress.done();
+    // Ctrl-C stops after the current chunk and gives the job back: the same command resumes it
+    let interrupted = false;
+    const onSigint = () => (interrupted = true);
+    process.once('SIGINT', onSigint);
+    let info;
+    try {
+      info = await runEligibilityJob(store, id, {
+        onProgress: (done, total) => progress.update('eligibility', done, total),
+        shouldStop: () => interrupted,
+      });
+    } catch (err) {
+      await releaseJob(store, id);
+      throw err;
+    } finally {
+      process.off('SIGINT', onSigint);
+      progress.done();
+    }
+    if (info.status === 'pending') {
+      process.stderr.write(
+        `interrupted at ${info.rows_done}/${info.rows_total} rows: run the same command again to resume job ${id}\n`,
+      );
+      return 130;
+    }
     if (info.status === 'failed') {
       process.stderr.write(`batid eligibility: ${inPath}: ${info.error}\n`);
       return 1;
