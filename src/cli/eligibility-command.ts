@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { BULK_INPUT_MAX_BYTES, BulkInputError, type BulkInputOptions } from '../jobs/bulk-input.js';
+import { BULK_INPUT_MAX_BYTES, BulkInputError, bulkOptions } from '../jobs/bulk-input.js';
 import { writeResultsCsvFile, writeResultsXlsx } from '../jobs/bulk-results.js';
 import { runEligibilityJob } from '../jobs/eligibility-job.js';
 import { claimJob, createEligibilityJob, jobInfo, releaseJob, unfinishedJobFor } from '../jobs/job-store.js';
@@ -16,12 +16,6 @@ const HELP = `usage: batid eligibility IN.csv --out OUT.xlsx|OUT.csv [--address-
   BatID and the heating of the building; rows that could not be tested say why. The job is kept
   in the database: if it is interrupted, the same command resumes it.
 `;
-
-/** A column given by name, or by its 1-based number on the command line (0-based for the parser). */
-function column(v: string | undefined): string | number | undefined {
-  if (v === undefined) return undefined;
-  return /^\d+$/.test(v) ? Number(v) - 1 : v;
-}
 
 /** `batid eligibility IN --out OUT`: the bulk test, same engine as POST /v1/eligibility/bulk. */
 export async function runEligibility(args: string[]): Promise<number> {
@@ -45,10 +39,11 @@ export async function runEligibility(args: string[]): Promise<number> {
   if (size > BULK_INPUT_MAX_BYTES)
     throw new Error(`${inPath}: ${(size / 1048576).toFixed(1)} MB, the bulk test takes at most 50 MB`);
   const bytes = await readFile(inPath);
-  const options: BulkInputOptions = {};
-  if (values['address-column']) options.addressColumn = column(values['address-column']);
-  if (values['lon-column']) options.lonColumn = column(values['lon-column']);
-  if (values['lat-column']) options.latColumn = column(values['lat-column']);
+  const options = bulkOptions({
+    address: values['address-column'],
+    lon: values['lon-column'],
+    lat: values['lat-column'],
+  });
   const store = await openStore(
     storeOptionsFromEnv({ databaseUrl: values['database-url'], dbDir: values.db }),
   );

@@ -5,7 +5,7 @@ import {
   eligibilityOfAddress,
   eligibilityOfBuilding,
   eligibilityOfPoint,
-  networkServiceOf,
+  NetworksNotLoadedError,
 } from '../networks/eligibility-service.js';
 import type { Store } from '../store/store.js';
 import { badRequest, HttpError, notFound } from './errors.js';
@@ -106,13 +106,6 @@ export function eligibilityRoutes(app: FastifyInstance, store: Store): void {
         );
       if (point && (lon === undefined || lat === undefined))
         throw badRequest('lon and lat go together', 'invalid_parameter');
-      const { version } = await networkServiceOf(store).ready();
-      if (version === 0)
-        throw new HttpError(
-          503,
-          'networks_not_loaded',
-          'no heat network imported yet: run `batid import-networks FILE.geojson`',
-        );
       try {
         if (address !== undefined) return await eligibilityOfAddress(store, address);
         if (batid !== undefined)
@@ -120,6 +113,8 @@ export function eligibilityRoutes(app: FastifyInstance, store: Store): void {
         return await eligibilityOfPoint(store, lon!, lat!);
       } catch (err) {
         if (err instanceof EligibilityNotFoundError) throw notFound(err.message, err.code);
+        if (err instanceof NetworksNotLoadedError)
+          throw new HttpError(503, 'networks_not_loaded', err.message);
         throw err;
       }
     },

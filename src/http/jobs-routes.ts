@@ -1,12 +1,7 @@
 import { PassThrough } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  BULK_INPUT_MAX_BYTES,
-  BulkInputError,
-  parseBulkInput,
-  type BulkInputOptions,
-} from '../jobs/bulk-input.js';
+import { BULK_INPUT_MAX_BYTES, BulkInputError, parseBulkInput, bulkOptions } from '../jobs/bulk-input.js';
 import { writeResultsCsv, writeResultsXlsx } from '../jobs/bulk-results.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { createEligibilityJob, jobInfo, type JobInfo } from '../jobs/job-store.js';
@@ -17,8 +12,6 @@ import { sendXlsx } from './xlsx-reply.js';
 const RAW_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/octet-stream'];
 
 type BulkQuery = { address_column?: string; lon_column?: string; lat_column?: string; name?: string };
-
-const column = (v: string | undefined) => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) - 1 : v);
 
 const jobSchema = {
   type: 'object',
@@ -130,11 +123,8 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
       },
       async (req, reply) => {
         const { bytes, name } = await uploaded(req);
-        const options: BulkInputOptions = {};
         const q = req.query;
-        if (q.address_column) options.addressColumn = column(q.address_column);
-        if (q.lon_column) options.lonColumn = column(q.lon_column);
-        if (q.lat_column) options.latColumn = column(q.lat_column);
+        const options = bulkOptions({ address: q.address_column, lon: q.lon_column, lat: q.lat_column });
         let reading;
         try {
           // the header and columns are checked now, so a file that cannot work is refused at once

@@ -54,10 +54,6 @@ export const stagingName = (table: string) => ident63(`${table}__load`);
 const newPartName = (table: string, dept: string) => ident63(`${table}_${dept.toLowerCase()}__new`);
 export const partitionName = (table: string, dept: string) => ident63(`${table}_${dept.toLowerCase()}`);
 
-async function* once(text: string): AsyncGenerator<string> {
-  yield text;
-}
-
 /** Drops the staging tables an interrupted import left behind. */
 export async function dropLeftovers(store: Store): Promise<void> {
   const rows = await store.query<{ name: string }>(
@@ -238,7 +234,7 @@ export async function stageTableFile(table: TableDef, path: string, ctx: LoadCon
         res.imported++;
       }
     }
-    if (keep.length) await store.copyFrom(qualified(staging), mapper.copyColumns, once(keep.join('')));
+    if (keep.length) await store.copyFrom(qualified(staging), mapper.copyColumns, [keep.join('')]);
   }
 
   async function finish(): Promise<TableFileResult> {

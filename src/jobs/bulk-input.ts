@@ -56,6 +56,19 @@ export interface BulkInput {
   rows: Iterable<BulkRow>;
 }
 
+/**
+ * Options from what a user typed (CLI flags, query parameters): a column by name, or by its
+ * 1-based number (the parser counts from 0).
+ */
+export function bulkOptions(given: { address?: string; lon?: string; lat?: string }): BulkInputOptions {
+  const ref = (v: string) => (/^\d+$/.test(v) ? Number(v) - 1 : v);
+  const options: BulkInputOptions = {};
+  if (given.address) options.addressColumn = ref(given.address);
+  if (given.lon) options.lonColumn = ref(given.lon);
+  if (given.lat) options.latColumn = ref(given.lat);
+  return options;
+}
+
 /** Reads a bulk file from disk: refused before reading when over 50 MB. See `parseBulkInput`. */
 export async function parseBulkInputFile(path: string, options: BulkInputOptions = {}): Promise<BulkInput> {
   checkSize((await stat(path)).size);

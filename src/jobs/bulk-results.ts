@@ -151,29 +151,35 @@ export const RESULT_COLUMNS: {
 
 const PAGE = 20_000;
 
-/** Stored columns read back, with how their COPY text becomes a value. */
+/** How a stored column's COPY text becomes a value. */
 const NUM = (v: string | null) => (v === null ? null : Number(v));
 const BOOL = (v: string | null) => (v === null ? null : v === 't');
 const TEXT = (v: string | null) => v;
-const STORED: [keyof StoredRow, (v: string | null) => unknown][] = [
+const JSON_ARRAY = (v: string | null) => (v === null ? [] : JSON.parse(v));
+
+/** The columns of jobs.eligibility_row an evaluation writes (after job_id), in COPY order, with their reader. */
+export const RESULT_FIELDS: readonly [keyof BulkResult, (v: string | null) => unknown][] = [
   ['row_no', NUM],
   ['line', NUM],
-  ['fields', (v) => (v === null ? [] : JSON.parse(v))],
-  ...(['input', 'status', 'reason', 'label'] as const).map(
-    (k) => [k, TEXT] as [keyof StoredRow, typeof TEXT],
-  ),
+  ['fields', JSON_ARRAY],
+  ['input', TEXT],
+  ['status', TEXT],
+  ['reason', TEXT],
+  ['label', TEXT],
   ['score', NUM],
   ['lon', NUM],
   ['lat', NUM],
-  ...(['citycode', 'batid', 'installation', 'energy', 'type'] as const).map(
-    (k) => [k, TEXT] as [keyof StoredRow, typeof TEXT],
-  ),
+  ['citycode', TEXT],
+  ['batid', TEXT],
+  ['installation', TEXT],
+  ['energy', TEXT],
+  ['type', TEXT],
   ['eligible', BOOL],
   ['distance_m', NUM],
   ['id_fcu', NUM],
-  ...(['sncu_id', 'network_name', 'operator'] as const).map(
-    (k) => [k, TEXT] as [keyof StoredRow, typeof TEXT],
-  ),
+  ['sncu_id', TEXT],
+  ['network_name', TEXT],
+  ['operator', TEXT],
   ['enrr_rate', NUM],
   ['co2_acv', NUM],
   ['in_pdp', BOOL],
@@ -181,6 +187,10 @@ const STORED: [keyof StoredRow, (v: string | null) => unknown][] = [
   ['future_status', TEXT],
   ['untraced', BOOL],
   ['networks_version', NUM],
+];
+/** Read back: the evaluation, then the last change a re-test found. */
+const STORED: readonly [keyof StoredRow, (v: string | null) => unknown][] = [
+  ...RESULT_FIELDS,
   ['change', TEXT],
 ];
 const STORED_SQL = STORED.map(([k]) => k).join(', ');

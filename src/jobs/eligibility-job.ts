@@ -7,6 +7,7 @@
 import { addressServiceOf } from '../address/address-service.js';
 import { copyText } from '../ingest/values.js';
 import { evaluateRows, type BulkResult } from '../networks/bulk-eligibility.js';
+import { RESULT_FIELDS } from './bulk-results.js';
 import { HeatingCache, networkServiceOf } from '../networks/eligibility-service.js';
 import type { Store } from '../store/store.js';
 import { BulkInputError, parseBulkInput, type BulkInputOptions } from './bulk-input.js';
@@ -16,37 +17,7 @@ import { finishJob, heartbeat, jobInfo, releaseJob, type JobInfo } from './job-s
 export const CHUNK_ROWS = 2000;
 
 /** The columns of jobs.eligibility_row written by COPY, in order. */
-const ROW_COLUMNS = [
-  'job_id',
-  'row_no',
-  'line',
-  'fields',
-  'input',
-  'status',
-  'reason',
-  'label',
-  'score',
-  'lon',
-  'lat',
-  'citycode',
-  'batid',
-  'installation',
-  'energy',
-  'type',
-  'eligible',
-  'distance_m',
-  'id_fcu',
-  'sncu_id',
-  'network_name',
-  'operator',
-  'enrr_rate',
-  'co2_acv',
-  'in_pdp',
-  'existing_status',
-  'future_status',
-  'untraced',
-  'networks_version',
-] as const;
+const ROW_COLUMNS = ['job_id', ...RESULT_FIELDS.map(([k]) => k)];
 
 function copyValue(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
@@ -63,10 +34,6 @@ function copyLines(jobId: string, rows: readonly BulkResult[]): string {
     out += `${ROW_COLUMNS.map((c) => copyValue(c === 'job_id' ? jobId : rec[c])).join('\t')}\n`;
   }
   return out;
-}
-
-async function* once(s: string): AsyncIterable<string> {
-  yield s;
 }
 
 export interface RunOptions {
@@ -117,7 +84,7 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
     let chunk: BulkRow[] = [];
     const flush = async () => {
       const results = await evaluateRows(ctx, chunk, done);
-      await store.copyFrom('jobs.eligibility_row', ROW_COLUMNS, once(copyLines(id, results)));
+      await store.copyFrom('jobs.eligibility_row', ROW_COLUMNS, [copyLines(id, results)]);
       done += chunk.length;
       chunk = [];
       await heartbeat(store, id, done);

@@ -11,7 +11,7 @@ import type { BulkRow } from '../jobs/bulk-row.js';
 import type { Store } from '../store/store.js';
 import { decide, thresholdsOf, type Decision, type Evidence } from './eligibility-rules.js';
 import { lonLatToLambert93 as toL93 } from '../geo/crs.js';
-import { communesOfPoints, heatingOf, type HeatingCache } from './eligibility-service.js';
+import { communesOfPoints, type HeatingCache } from './eligibility-service.js';
 import type { NetworkIndex } from './network-index.js';
 
 export type Connectable = 'Oui' | 'Non' | 'A confirmer';
@@ -126,8 +126,8 @@ const EMPTY_DECISION = {
 
 export interface BulkContext {
   db: Store;
-  /** Heating by whole département (bulk jobs); else one query per chunk. */
-  heating?: HeatingCache;
+  /** Heating by whole département, read once per job. */
+  heating: HeatingCache;
   /** Needed for address rows only. */
   addresses: AddressIndex | null;
   networks: NetworkIndex;
@@ -210,7 +210,7 @@ export async function evaluateRows(
     const dept = deptOf.get(k) ?? (o.citycode ? deptOfCommune(o.citycode) : null);
     return o.batid && dept ? [{ batid: o.batid, dept }] : [];
   });
-  const heating = ctx.heating ? await ctx.heating.get(withBuilding) : await heatingOf(ctx.db, withBuilding);
+  const heating = await ctx.heating.get(withBuilding);
   out.forEach((o, k) => {
     const p = xy[k];
     if (!p) return;

@@ -44,15 +44,25 @@ export function thresholdsOf(sncuId: string | null, future: boolean): Thresholds
   return { veryCloseM: 100, closeM: 200 };
 }
 
-/** A network as the decision sees it. */
-export interface NetworkRef {
+/** What an answer says of a network. */
+export interface NetworkSummary {
   id_fcu: number;
   sncu_id: string | null;
   name: string | null;
   operator: string | null;
   enrr_rate: number | null;
   co2_acv: number | null;
+}
+
+/** A network as the decision sees it. */
+export interface NetworkRef extends NetworkSummary {
   future: boolean;
+}
+
+/** The summary fields of a network (a row or a ref carries more). */
+export function summaryOf(n: NetworkSummary): NetworkSummary {
+  const { id_fcu, sncu_id, name, operator, enrr_rate, co2_acv } = n;
+  return { id_fcu, sncu_id, name, operator, enrr_rate, co2_acv };
 }
 
 export interface NearNetwork {
@@ -138,11 +148,4 @@ export function decide(e: Evidence): Decision {
   if (fu && fu.distanceM <= FAR_M) return decision('reseau_futur_loin', fu.network, fu.distanceM, inPdp);
   if (e.untraced) return decision('dans_ville_reseau_existant_sans_trace', e.untraced, null, inPdp);
   return decision('trop_eloigne', null, null, inPdp);
-}
-
-/** FCU's bulk-test wording of "connectable to an existing network". */
-export function connectableExisting(type: EligibilityType): 'Oui' | 'Non' | 'A confirmer' {
-  if (type === 'dans_pdp_reseau_existant' || type === 'reseau_existant_tres_proche') return 'Oui';
-  if (type === 'reseau_existant_proche') return 'A confirmer';
-  return 'Non';
 }

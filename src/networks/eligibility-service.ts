@@ -5,13 +5,18 @@
  * eligibility-message.ts says what it means. The bulk test (src/jobs/) uses the same pieces.
  */
 import { addressServiceOf } from '../address/address-service.js';
-import type { AddressHit } from '../address/address-index.js';
 import { lambert93ToWgs84, lonLatToLambert93 as toL93 } from '../geo/crs.js';
 import { parseWkt, type Geom } from '../geo/wkt.js';
 import { buildingsAt } from '../buildings/locate.js';
 import { deptOfCommune } from '../ingest/dept.js';
 import type { Queryable, Store } from '../store/store.js';
-import { decide, type Decision, type EligibilityType } from './eligibility-rules.js';
+import {
+  decide,
+  summaryOf,
+  type Decision,
+  type EligibilityType,
+  type NetworkSummary,
+} from './eligibility-rules.js';
 import { eligibilityMessage, type Heating } from './eligibility-message.js';
 import {
   NetworkIndex,
@@ -24,14 +29,8 @@ import {
 /** The commune of a point with no loaded boundary: that of the nearest address within this. */
 const COMMUNE_ADDRESS_MAX_M = 500;
 
-interface NetworkRow {
+interface NetworkRow extends NetworkSummary {
   layer: NetworkLayer;
-  id_fcu: number;
-  sncu_id: string | null;
-  name: string | null;
-  operator: string | null;
-  enrr_rate: number | null;
-  co2_acv: number | null;
   communes_insee: string[];
   has_trace: boolean | null;
   open_to_connections: boolean | null;
@@ -56,15 +55,7 @@ export async function loadNetworkIndex(db: Queryable): Promise<NetworkIndex> {
   );
   const features: NetworkFeature[] = rows.map((r) => ({
     layer: r.layer,
-    ref: {
-      id_fcu: r.id_fcu,
-      sncu_id: r.sncu_id,
-      name: r.name,
-      operator: r.operator,
-      enrr_rate: r.enrr_rate,
-      co2_acv: r.co2_acv,
-      future: r.layer === 'reseau_en_construction',
-    },
+    ref: { ...summaryOf(r), future: r.layer === 'reseau_en_construction' },
     communes: r.communes_insee ?? [],
     hasTrace: r.has_trace,
     open: r.open_to_connections,
@@ -146,44 +137,26 @@ export interface BuildingHeating extends Heating {
   source: string;
 }
 
-/** The heating of buildings from their group's representative DPE, one query per département. */
-export async function heatingOf(
-  db: Queryable & Pick<Store, 'prepared'>,
-  buildings: readonly { batid: string; dept: string }[],
-): Promise<Map<string, BuildingHeating>> {
-  const byDept = new Map<string, string[]>();
-  for (const b of buildings) byDept.set(b.dept, [...(byDept.get(b.dept) ?? []), b.batid]);
-  const out = new Map<string, BuildingHeating>();
-  if (buildings.length === 1) {
-    // one building (single eligibility answers): a prepared statement, planned once
-    const [b] = buildings;
-    const [r] = await db.prepared<{ installation: string | null; energy: string | null }>(
-      'building_heating',
-      `SELECT d.type_installation_chauffage AS installation, d.type_energie_chauffage AS energy
-         FROM batid.building b
-         JOIN bdnb.batiment_groupe_dpe_representatif_logement d
-           ON d.code_departement_insee = b.code_departement_insee AND d.batiment_groupe_id = b.batiment_groupe_id
-        WHERE b.code_departement_insee = $1 AND b.batid = $2`,
-      [b!.dept, b!.batid],
-    );
-    if (r) out.set(b!.batid, { batid: b!.batid, ...r, source: HEATING_SOURCE });
-    return out;
-  }
-  for (const [dept, batids] of byDept) {
-    const rows = await db.query<{ batid: string; installation: string | null; energy: string | null }>(
-      `SELECT b.batid, d.type_installation_chauffage AS installation, d.type_energie_chauffage AS energy
-         FROM batid.building b
-         JOIN bdnb.batiment_groupe_dpe_representatif_logement d
-           ON d.code_departement_insee = b.code_departement_insee AND d.batiment_groupe_id = b.batiment_groupe_id
-        WHERE b.code_departement_insee = $1 AND b.batid = ANY($2::text[])`,
-      [dept, batids],
-    );
-    for (const r of rows) out.set(r.batid, { ...r, source: HEATING_SOURCE });
-  }
-  return out;
-}
-
 const HEATING_SOURCE = 'bdnb.batiment_groupe_dpe_representatif_logement';
+
+/** A building's heating: its group's representative DPE (add a WHERE on b). */
+const HEATING_SQL = `SELECT b.batid, d.type_installation_chauffage AS installation, d.type_energie_chauffage AS energy
+   FROM batid.building b
+   JOIN bdnb.batiment_groupe_dpe_representatif_logement d
+     ON d.code_departement_insee = b.code_departement_insee AND d.batiment_groupe_id = b.batiment_groupe_id`;
+
+/** The heating of one building (single answers): a prepared statement, planned once. */
+export async function heatingOf(
+  db: Pick<Store, 'prepared'>,
+  b: { batid: string; dept: string },
+): Promise<BuildingHeating | null> {
+  const [r] = await db.prepared<{ batid: string; installation: string | null; energy: string | null }>(
+    'building_heating',
+    `${HEATING_SQL} WHERE b.code_departement_insee = $1 AND b.batid = $2`,
+    [b.dept, b.batid],
+  );
+  return r ? { ...r, source: HEATING_SOURCE } : null;
+}
 
 /**
  * The heating of every building of the départements a bulk job touches, each département read
@@ -199,11 +172,7 @@ export class HeatingCache {
     if (!m) {
       m = this.db
         .copyOut<[string, string | null, string | null]>(
-          `SELECT b.batid, d.type_installation_chauffage, d.type_energie_chauffage
-             FROM batid.building b
-             JOIN bdnb.batiment_groupe_dpe_representatif_logement d
-               ON d.code_departement_insee = b.code_departement_insee AND d.batiment_groupe_id = b.batiment_groupe_id
-            WHERE b.code_departement_insee = $1 AND b.status = 'constructed'`,
+          `${HEATING_SQL} WHERE b.code_departement_insee = $1 AND b.status = 'constructed'`,
           [dept],
         )
         .then(
@@ -234,14 +203,7 @@ export interface EligibilityAnswer {
   type: EligibilityType;
   eligible: boolean;
   distance_m: number | null;
-  network: {
-    id_fcu: number;
-    sncu_id: string | null;
-    name: string | null;
-    operator: string | null;
-    enrr_rate: number | null;
-    co2_acv: number | null;
-  } | null;
+  network: NetworkSummary | null;
   in_pdp: boolean;
   future_network: boolean;
   untraced_network_in_commune: boolean;
@@ -272,16 +234,7 @@ export function answerOf(
     type: d.type,
     eligible: d.eligible,
     distance_m: d.distanceM,
-    network: n
-      ? {
-          id_fcu: n.id_fcu,
-          sncu_id: n.sncu_id,
-          name: n.name,
-          operator: n.operator,
-          enrr_rate: n.enrr_rate,
-          co2_acv: n.co2_acv,
-        }
-      : null,
+    network: n ? summaryOf(n) : null,
     in_pdp: d.inPdp,
     future_network: d.futureNetwork,
     untraced_network_in_commune: extra.untracedInCommune,
@@ -293,6 +246,20 @@ export function answerOf(
     place,
     networks_version: extra.version,
   };
+}
+
+/** No networks imported yet: an answer would say "too far" for every place. */
+export class NetworksNotLoadedError extends Error {
+  constructor() {
+    super('no heat network imported yet: run `batid import-networks FILE.geojson`');
+  }
+}
+
+/** The networks to answer with; throws NetworksNotLoadedError before any import. */
+async function loadedNetworks(store: Store): Promise<{ index: NetworkIndex; version: number }> {
+  const nets = await networkServiceOf(store).ready();
+  if (nets.version === 0) throw new NetworksNotLoadedError();
+  return nets;
 }
 
 export class EligibilityNotFoundError extends Error {
@@ -331,15 +298,13 @@ export async function communesOfPoints(
 
 /** Eligibility at a WGS84 point; the building there (if one clearly is) gives the heating. */
 export async function eligibilityOfPoint(store: Store, lon: number, lat: number): Promise<EligibilityAnswer> {
-  const { index, version } = await networkServiceOf(store).ready();
+  const { index, version } = await loadedNetworks(store);
   const [x, y] = toL93(lon, lat);
   const commune = (await communesOfPoints(store, index, [[x, y]]))[0] ?? null;
   const ev = index.evidence({ kind: 'point', x, y }, commune);
   const [building] = await buildingsAt(store, { lon, lat });
   const heating = building
-    ? ((await heatingOf(store, [{ batid: building.batid, dept: building.code_departement_insee }])).get(
-        building.batid,
-      ) ?? null)
+    ? await heatingOf(store, { batid: building.batid, dept: building.code_departement_insee })
     : null;
   return answerOf(
     decide(ev),
@@ -351,18 +316,14 @@ export async function eligibilityOfPoint(store: Store, lon: number, lat: number)
 
 /** Eligibility of the best address for a text, measured from the address point (as FCU does). */
 export async function eligibilityOfAddress(store: Store, q: string): Promise<EligibilityAnswer> {
+  const { index, version } = await loadedNetworks(store);
   const [hit] = await addressServiceOf(store).search(q, { limit: 1 });
   if (!hit) throw new EligibilityNotFoundError('address_not_found', `no address matches "${q}"`);
-  return eligibilityOfHit(store, hit);
-}
-
-export async function eligibilityOfHit(store: Store, hit: AddressHit): Promise<EligibilityAnswer> {
-  const { index, version } = await networkServiceOf(store).ready();
   const [x, y] = toL93(hit.lon, hit.lat);
   const ev = index.evidence({ kind: 'point', x, y }, hit.citycode);
   const batid = hit.batids[0] ?? null;
   const dept = deptOfCommune(hit.citycode);
-  const heating = batid && dept ? ((await heatingOf(store, [{ batid, dept }])).get(batid) ?? null) : null;
+  const heating = batid && dept ? await heatingOf(store, { batid, dept }) : null;
   return answerOf(
     decide(ev),
     heating,
@@ -380,7 +341,7 @@ export async function eligibilityOfHit(store: Store, hit: AddressHit): Promise<E
 
 /** Eligibility of a building, measured from its footprint (0 m when a network crosses it). */
 export async function eligibilityOfBuilding(store: Store, batid: string): Promise<EligibilityAnswer> {
-  const { index, version } = await networkServiceOf(store).ready();
+  const { index, version } = await loadedNetworks(store);
   const [b] = await store.query<{
     dept: string;
     status: string;
@@ -401,7 +362,7 @@ export async function eligibilityOfBuilding(store: Store, batid: string): Promis
     throw new EligibilityNotFoundError('building_not_found', `no building ${batid} with a footprint`);
   const footprint: Place = { kind: 'footprint', geom: geomOf(b.wkt) };
   const ev = index.evidence(footprint, b.commune ?? index.communeAt(b.x, b.y));
-  const heating = (await heatingOf(store, [{ batid, dept: b.dept }])).get(batid) ?? null;
+  const heating = await heatingOf(store, { batid, dept: b.dept });
   const [lon, lat] = lambert93ToWgs84(b.x, b.y);
   return answerOf(
     decide(ev),

@@ -189,7 +189,6 @@ const isPolygon = (f: NetworkFeature) => polygonsOf(f.geom).length > 0;
 const isPoint = (f: NetworkFeature) => f.geom.kind === 'POINT' || f.geom.kind === 'MULTIPOINT';
 
 export class NetworkIndex {
-  readonly featureCount: number;
   private readonly existing: LineSet;
   private readonly future: LineSet;
   private readonly pdps: AreaSet<NetworkFeature>;
@@ -200,7 +199,6 @@ export class NetworkIndex {
   private readonly bySncu = new Map<string, NetworkFeature[]>();
 
   constructor(features: readonly NetworkFeature[], communes: readonly CommuneArea[] = []) {
-    this.featureCount = features.length;
     const sorted = [...features].sort((a, b) => a.ref.id_fcu - b.ref.id_fcu);
     for (const f of sorted) {
       this.byLayerId.set(`${f.layer}:${f.ref.id_fcu}`, f);

@@ -16,7 +16,11 @@ export interface Store extends Queryable {
    * Streams PostgreSQL COPY text-format data (tab-separated, `\N` for NULL, lines ending in `\n`)
    * into `table (columns)`. Each chunk must end on a line boundary.
    */
-  copyFrom(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void>;
+  copyFrom(
+    table: string,
+    columns: readonly string[],
+    chunks: AsyncIterable<string> | Iterable<string>,
+  ): Promise<void>;
   /**
    * A big read (tens of thousands of rows): `COPY (sql) TO`, `$n` parameters written as literals,
    * every field as text (null for NULL) in column order. ~5× faster than query() on PGlite.
