@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   lifecycle: () => import('./lifecycle-bench.js'),
   api: () => import('./api-bench.js'),
   bulk: () => import('./bulk-bench.js'),
+  indicators: () => import('./indicators-bench.js'),
 };
 
 if (!NAME || !BENCHES[NAME]) {

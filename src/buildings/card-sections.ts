@@ -6,7 +6,8 @@
 export interface SectionDef {
   key: string;
   title: string;
-  tables: { table: string; many?: boolean; via?: 'bg' | 'bc' | 'parcelle' }[];
+  /** `schema` renovation: a table derived at import (src/renovation/), by group like the others */
+  tables: { table: string; many?: boolean; via?: 'bg' | 'bc' | 'parcelle'; schema?: 'renovation' }[];
   licence: string;
 }
 
@@ -33,8 +34,14 @@ export const SECTIONS: SectionDef[] = [
   },
   {
     key: 'dpe_logements',
-    title: 'Tous les DPE des logements',
+    title: 'Historique des DPE des logements (méthode, étiquette, étiquette avec le facteur 2026)',
     tables: [{ table: 'dpe_logement', many: true }],
+    licence: LO,
+  },
+  {
+    key: 'renovations',
+    title: 'Rénovations détectées entre DPE successifs d’un même logement',
+    tables: [{ table: 'renovation', many: true, schema: 'renovation' }],
     licence: LO,
   },
   {

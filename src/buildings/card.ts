@@ -56,7 +56,7 @@ const BRANCHES = SECTIONS.flatMap((sec) => sec.tables.map((t) => ({ section: sec
 
 /** The SELECT of one section table for a building: $1 département, $2 group id, $3 footprint id. */
 function branchSql(t: SectionDef['tables'][number], k: number): string {
-  const x = `bdnb."${t.table}"`;
+  const x = `${t.schema ?? 'bdnb'}."${t.table}"`;
   switch (t.via) {
     case 'parcelle':
       return `SELECT ${k} AS k, to_jsonb(x)::text AS s, to_jsonb(x) AS r FROM ${x} x
@@ -67,9 +67,20 @@ function branchSql(t: SectionDef['tables'][number], k: number): string {
       return `SELECT ${k} AS k, '' AS s, to_jsonb(x) AS r FROM ${x} x WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`;
     default:
       if (t.table === 'dpe_logement')
-        return `SELECT ${k} AS k, coalesce(x.date_etablissement_dpe::text, '') || x.identifiant_dpe AS s, to_jsonb(x) AS r FROM ${x} x
+        // what the history adds (src/renovation/derive-renovations.ts) beside each certificate
+        return `SELECT ${k} AS k, coalesce(x.date_etablissement_dpe::text, '') || x.identifiant_dpe AS s,
+                       to_jsonb(x) || jsonb_strip_nulls(jsonb_build_object('logement', rd.logement,
+                         'classe_facteur_2026', rd.classe_facteur_2026, 'conso_ep_m2_facteur_2026', rd.conso_ep_m2_facteur_2026,
+                         'changement_methode', rd.changement_methode, 'g_plus', rd.g_plus, 'remplace_par', rd.remplace_par,
+                         'valide', CASE WHEN rd.identifiant_dpe IS NOT NULL THEN rd.remplace_par IS NULL END)) AS r
+                  FROM ${x} x
                   JOIN bdnb.rel_batiment_groupe_dpe_logement d ON d.code_departement_insee = x.code_departement_insee AND d.identifiant_dpe = x.identifiant_dpe
+                  LEFT JOIN renovation.dpe rd ON rd.code_departement_insee = d.code_departement_insee
+                   AND rd.batiment_groupe_id = d.batiment_groupe_id AND rd.identifiant_dpe = d.identifiant_dpe
                  WHERE d.code_departement_insee = $1 AND d.batiment_groupe_id = $2`;
+      if (t.schema === 'renovation')
+        return `SELECT ${k} AS k, coalesce(x.date_apres::text, '') || x.dpe_apres AS s, to_jsonb(x) AS r FROM ${x} x
+                 WHERE x.code_departement_insee = $1 AND x.batiment_groupe_id = $2`;
       return `SELECT ${k} AS k, '' AS s, to_jsonb(x) AS r FROM ${x} x WHERE x.code_departement_insee = $1 AND x.batiment_groupe_id = $2`;
   }
 }
@@ -154,8 +165,9 @@ export async function buildingCard(store: Store, batid: string): Promise<Card | 
       millesime: null,
       licence: s.licence,
     });
-    section.source.push(`bdnb.${t.table}`);
-    section.millesime ??= versions[t.table] ?? null;
+    section.source.push(`${t.schema ?? 'bdnb'}.${t.table}`);
+    // a derived table is as recent as the certificates it comes from
+    section.millesime ??= versions[t.schema ? 'dpe_logement' : t.table] ?? null;
     if (t.many)
       (section.rows ??= []).push(...useful.map((r) => (s.tables.length > 1 ? { source: t.table, ...r } : r)));
     else section.data = { ...section.data, ...useful[0] };

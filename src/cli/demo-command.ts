@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
-import { batidLine, importBdnb, summaryLine } from '../ingest/import-dir.js';
+import { batidLine, importBdnb, renovationLine, summaryLine } from '../ingest/import-dir.js';
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import { synthesize } from '../synth/synthesize.js';
 import { importNetworks } from '../networks/import-networks.js';
@@ -54,6 +54,7 @@ export async function runDemo(args: string[]): Promise<number> {
           process.stdout.write(`${summaryLine(r)}\n`);
         },
         onBatids: (s) => process.stdout.write(`${batidLine(s)}\n`),
+        onRenovations: (s) => process.stdout.write(`${renovationLine(s)}\n`),
       });
     } else process.stdout.write(`${out} already imported in ${store.location}\n`);
     const [networks] = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM fcu.import');

@@ -29,7 +29,8 @@ export async function runSynth(args: string[]): Promise<number> {
     process.stdout.write(
       `wrote the next millésime of ${values['evolve-from']} to ${values.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ` +
         `${count('same')} kept, ${count('creation')} created, ${count('demolition')} demolished, ${count('merge')} merged, ` +
-        `${count('split')} split (ground truth: ${values.out}/ground_truth.csv)\n`,
+        `${count('split')} split (ground truth: ${values.out}/ground_truth.csv); DPE: ` +
+        `${res.dpeTruth.filter((t) => t.kind === 'renovation').length} renovation pairs in ${values.out}/ground_truth_dpe.csv\n`,
     );
     return 0;
   }
@@ -46,7 +47,7 @@ export async function runSynth(args: string[]): Promise<number> {
   const total = Object.values(res.tables).reduce((a, b) => a + b, 0);
   process.stdout.write(
     `wrote ${Object.keys(res.tables).length} tables (${total} rows) and heat networks to ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s ` +
-      `(département ${dept}, scale ${scale}, seed ${seed})\n`,
+      `(département ${dept}, scale ${scale}, seed ${seed}); DPE histories' ground truth in ${out}/ground_truth_dpe.csv\n`,
   );
   return 0;
 }

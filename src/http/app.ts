@@ -10,6 +10,7 @@ import { eligibilityRoutes } from './eligibility-routes.js';
 import { HttpError } from './errors.js';
 import { jobsRoutes } from './jobs-routes.js';
 import { prospectsRoutes } from './prospects-routes.js';
+import { indicatorsRoutes } from './indicators-routes.js';
 import { JobRunner } from '../jobs/job-runner.js';
 
 export interface AppOptions {
@@ -73,6 +74,7 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   locateRoutes(app, store, { byAddress: buildingsByAddress(store), byAddressResponse: byAddressSchema });
   eligibilityRoutes(app, store);
   prospectsRoutes(app, store);
+  indicatorsRoutes(app, store);
   const runner = opts.jobs === false ? null : new JobRunner(store, (msg, err) => app.log.error(err, msg));
   jobsRoutes(app, store, runner);
   if (runner) {
@@ -94,7 +96,9 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
 <li>/v1/eligibility?address=… (ou lon=&amp;lat=, ou batid=) — l’éligibilité à un réseau de chaleur</li>
 <li>/v1/eligibility/bulk (POST d’un fichier CSV) puis /v1/jobs/{id} — le test d’éligibilité en masse, résultats en CSV ou XLSX</li>
 <li>/v1/prospects?commune=… (ou network=, bbox=) — les bâtiments à chauffage collectif gaz ou fioul près d’un réseau (CSV avec format=csv)</li>
+<li>/v1/indicators?level=commune&amp;code=03185 (level commune, epci, iris, departement ; year=2024 ; format=csv) — les indicateurs de la rénovation d’un territoire</li>
 <li>/v1/indicators/networks?dept=03 — bâtiments et logements raccordables à 50, 100 et 150 m</li>
+<li>/v1/buildings/{batid}/dpe — l’historique des DPE d’un bâtiment et les rénovations détectées</li>
 <li>/v1/buildings/{batid} — la fiche d’un bâtiment (format=geojson pour une Feature)</li>
 <li>/v1/resolve?scheme=ban&amp;id=… — le ou les BatID d’un identifiant (batid, rnb, bdnb_bg, bdnb_bc, bdtopo, parcelle, ban, dpe, rnc, siren, dvf)</li>
 <li>/v1/buildings/{batid}/history — l’historique d’un bâtiment</li>

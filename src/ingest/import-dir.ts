@@ -9,6 +9,11 @@ import { RowMapper } from './row-mapper.js';
 import { tableFromFileName, tableFromHeader } from './table-detect.js';
 import { normaliseDept } from './dept.js';
 import { assignBatids, type AssignSummary } from '../ids/assign.js';
+import {
+  deriveRenovations,
+  RENOVATION_INPUTS,
+  type DeriveSummary,
+} from '../renovation/derive-renovations.js';
 
 export interface ImportOptions {
   /** A directory of CSV files, or CSV files. */
@@ -24,6 +29,7 @@ export interface ImportOptions {
   onFileDone?: (r: TableFileResult) => void;
   onNote?: (message: string) => void;
   onBatids?: (s: AssignSummary) => void;
+  onRenovations?: (s: DeriveSummary) => void;
 }
 
 export interface ImportSummary {
@@ -32,6 +38,8 @@ export interface ImportSummary {
   batids: AssignSummary[];
   /** Time spent assigning BatIDs (s). */
   batidSeconds: number;
+  /** DPE histories and renovations derived again, per département whose certificates changed. */
+  renovations: DeriveSummary[];
   millesime: string | null;
   files: TableFileResult[];
   unknownFiles: { file: string; reason: string }[];
@@ -121,13 +129,8 @@ export async function importBdnb(
   for (const path of files) {
     const file = basename(path);
     const forced = opts.tableOf?.[file];
-    if (forced) {
-      const t = byName.get(forced);
-      if (!t) throw new Error(`--table ${forced}=${file}: no BDNB table is called "${forced}"`);
-      known.push({ path, table: t });
-      continue;
-    }
-    let t = tableFromFileName(file, tables);
+    let t: TableDef | null | undefined = forced ? byName.get(forced) : tableFromFileName(file, tables);
+    if (forced && !t) throw new Error(`--table ${forced}=${file}: no BDNB table is called "${forced}"`);
     if (!t) {
       const csv = await CsvFile.open(path);
       await csv.close();
@@ -137,7 +140,13 @@ export async function importBdnb(
           `${file}: table guessed from its header: ${t.name} (say --table NAME=${file} to choose)`,
         );
     }
-    if (t) known.push({ path, table: t });
+    const same = t && known.find((k) => k.table === t);
+    if (same)
+      unknownFiles.push({
+        file,
+        reason: `${basename(same.path)} is already table ${same.table.name} in this import (a table is replaced by one file per import; import the other one separately)`,
+      });
+    else if (t) known.push({ path, table: t });
     else unknownFiles.push({ file, reason: 'not a known BDNB table (by its name or its header)' });
   }
   known.sort((a, b) => {
@@ -165,6 +174,7 @@ export async function importBdnb(
   const runId = run[0]!.run_id;
   const results: TableFileResult[] = [];
   const batids: AssignSummary[] = [];
+  const renovations: DeriveSummary[] = [];
   let batidSeconds: number;
   try {
     await dropLeftovers(store);
@@ -210,6 +220,17 @@ export async function importBdnb(
       opts.onBatids?.(s);
     }
     batidSeconds = (performance.now() - tAssign) / 1000;
+    // Certificates (re)imported: their histories and renovations derived again.
+    const dpeTouched = new Set(
+      results
+        .filter((r) => !r.fatal && (RENOVATION_INPUTS as readonly string[]).includes(r.table))
+        .flatMap((r) => r.depts),
+    );
+    for (const dept of [...dpeTouched].sort()) {
+      const s = await deriveRenovations(store, dept);
+      renovations.push(s);
+      opts.onRenovations?.(s);
+    }
     await store.query(`UPDATE batid.import_run SET status = 'done', finished_at = now() WHERE run_id = $1`, [
       runId,
     ]);
@@ -227,6 +248,7 @@ export async function importBdnb(
     files: results,
     batids,
     batidSeconds,
+    renovations,
     unknownFiles,
     rejectsPath: rejects.written ? rejectsPath : null,
   };
@@ -252,4 +274,8 @@ export function batidLine(s: AssignSummary): string {
     `BatID ${s.dept}: ${s.footprints} footprints, ${s.kept} kept (${s.updated} updated), ${s.created} created, ` +
     `${s.demolished} demolished, ${s.merged} merged, ${s.split} split, ${s.conflicts} conflicts queued`
   );
+}
+
+export function renovationLine(s: DeriveSummary): string {
+  return `DPE ${s.dept}: ${s.certificates} certificates in building histories, ${s.renovations} renovations detected (${s.seconds.toFixed(1)} s)`;
 }

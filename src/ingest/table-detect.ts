@@ -31,6 +31,8 @@ export function tableFromHeader(header: readonly string[], tables: readonly Tabl
     const tableGeom = t.columns.some((c) => c.type === 'geometry');
     if (hasGeom !== tableGeom) continue;
     const shared = t.columns.filter((c) => cols.has(c.name)).length + (hasGeom ? 1 : 0);
+    // most of the file's columns must be the table's: a file that merely names a group id is not it
+    if (shared * 2 < cols.size) continue;
     const score = shared / Math.max(t.columns.length, cols.size) + t.key.length * 0.01;
     if (score > bestScore) {
       best = t;

@@ -149,6 +149,15 @@ export function copyText(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
+/** Any value as a COPY text field: null → `\\N`, booleans t/f, objects as JSON. */
+export function copyValue(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return copyText(v);
+  return copyText(JSON.stringify(v));
+}
+
 /** GDAL `.csvt` column types (the file beside an export's CSV): `Integer`, `Real`, `String`, `Date`, `WKT`, `Integer(Boolean)`… */
 export type CsvtType = 'integer' | 'real' | 'boolean' | 'date' | 'string' | 'other';
 

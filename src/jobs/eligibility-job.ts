@@ -5,7 +5,7 @@
  * drops the rows past its committed progress and goes on from there.
  */
 import { addressServiceOf } from '../address/address-service.js';
-import { copyText } from '../ingest/values.js';
+import { copyValue } from '../ingest/values.js';
 import { evaluateRows, type BulkResult } from '../networks/bulk-eligibility.js';
 import { RESULT_FIELDS } from './bulk-results.js';
 import { HeatingCache, networkServiceOf } from '../networks/eligibility-service.js';
@@ -18,14 +18,6 @@ export const CHUNK_ROWS = 2000;
 
 /** The columns of jobs.eligibility_row written by COPY, in order. */
 const ROW_COLUMNS = ['job_id', ...RESULT_FIELDS.map(([k]) => k)];
-
-function copyValue(v: unknown): string {
-  if (v === null || v === undefined) return '\\N';
-  if (typeof v === 'boolean') return v ? 't' : 'f';
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return copyText(v);
-  return copyText(JSON.stringify(v));
-}
 
 function copyLines(jobId: string, rows: readonly BulkResult[]): string {
   let out = '';

@@ -1,5 +1,6 @@
 import type { ColumnDef } from '../ingest/catalog/types.js';
 import { lambert93ToWgs84 } from '../geo/crs.js';
+import { DPE_COLUMNS } from './dpe-columns.js';
 import type { Prng } from './prng.js';
 import type { RowCtx } from './rows.js';
 import { rectWkt, rnbOf, round1, type Group, type Rect } from './world.js';
@@ -21,8 +22,6 @@ export const banKey = (g: Group) =>
 const label = (g: Group) =>
   `${g.number}${g.rep ? ` ${g.rep}` : ''} ${g.street.typeVoie} ${g.street.nomVoie} ${g.commune.codePostal} ${g.commune.nom}`;
 const year = (x: RowCtx) => x.p?.year ?? null;
-const dpeId = (x: RowCtx) =>
-  `${String(22 + ((x.g!.idx + (x.k ?? 0)) % 4))}03E${String(x.g!.idx * 7 + (x.k ?? 0)).padStart(7, '0')}Z`;
 const siren = (g: Group) => String(200_000_000 + ((g.idx * 7919) % 99_999_999)).slice(0, 9);
 
 /** Column generators by name (the important columns); the rest fall back on their type. */
@@ -72,37 +71,10 @@ const BY_NAME: Record<string, Gen> = {
   mat_toit_txt: (x) => x.p!.roof,
   materiaux_structure_mur_exterieur: (x) => x.p!.wall,
   materiaux_toiture_simplifie: (x) => x.p!.roof,
-  // DPE
-  identifiant_dpe: (x) => dpeId(x),
-  classe_bilan_dpe: (x) => x.p!.dpe,
-  classe_emission_ges: (x) => x.p!.dpe,
-  conso_5_usages_ep_m2: (x) => x.p!.consoEp,
-  conso_5_usages_ef_m2: (x) => round1(x.p!.consoEp / (x.p!.heatingEnergy === 'electricite' ? 2.3 : 1.05)),
-  emission_ges_5_usages_m2: (x) => x.p!.ges,
-  arrete_2021: (x) => (x.k ?? 0) === 0,
-  type_dpe: () => 'dpe arrêté 2021 3cl logement',
-  date_etablissement_dpe: (x, r) =>
-    `${2021 + ((x.g!.idx + (x.k ?? 0)) % 4)}-${String(r.int(1, 12)).padStart(2, '0')}-${String(r.int(1, 28)).padStart(2, '0')}`,
-  date_reception_dpe: (x, r) =>
-    `${2021 + ((x.g!.idx + (x.k ?? 0)) % 4)}-${String(r.int(1, 12)).padStart(2, '0')}-${String(r.int(1, 28)).padStart(2, '0')}`,
-  type_energie_chauffage: (x) => x.p!.heatingEnergy,
+  // DPE: what a certificate says comes from DPE_COLUMNS (dpe-columns.ts); these are the group's
   type_installation_chauffage: (x) => x.p!.installation,
   type_installation_ecs: (x) => x.p!.installation,
-  type_generateur_chauffage: (x) =>
-    (
-      ({
-        'gaz naturel': 'chaudière gaz',
-        fioul: 'chaudière fioul',
-        electricite: 'convecteur électrique',
-        bois: 'poêle à bois',
-        'reseau de chaleur': 'réseau de chaleur',
-        GPL: 'chaudière gpl',
-        'pompe a chaleur': 'pac air/eau',
-      }) as Record<string, string>
-    )[x.p!.heatingEnergy] ?? null,
   type_batiment_dpe: (x) => (x.g!.collective ? 'appartement' : 'maison'),
-  surface_habitable_logement: (x) =>
-    x.g!.collective ? Math.round(x.p!.surfaceHabitable / Math.max(1, x.p!.dwellings)) : x.p!.surfaceHabitable,
   surface_habitable_immeuble: (x) => x.p!.surfaceHabitable,
   // copropriété, social housing, owners
   numero_immat_principal: (x) => `AA${String(x.g!.idx).padStart(7, '0')}`,
@@ -191,6 +163,8 @@ export function columnValue(
 ): string | number | boolean | null {
   const special = TABLE_COLUMNS[table]?.[col.name];
   if (special && x.g) return special(x, rng, dept);
+  const fromCertificate = x.dpe && x.p ? DPE_COLUMNS[col.name] : undefined;
+  if (fromCertificate) return fromCertificate(x.dpe!, x.p!);
   const named = BY_NAME[col.name];
   if (named && (x.g || !NEEDS_GROUP.has(col.name))) return named(x, rng, dept);
   if (!x.g && col.name.includes('batiment')) return null;

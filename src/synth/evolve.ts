@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { CsvFile } from '../ingest/csv/csv-file.js';
 import { bbox, parseWkt } from '../geo/wkt.js';
 import { CsvOut } from './csv-writer.js';
+import { DPE_TRUTH_FILE, writeDpeTruth, type DpeTruthRow } from './dpe-truth.js';
+import { planDpeEvolution } from './evolve-dpe.js';
 import { Prng, seedOf } from './prng.js';
 import { bdnbId, rectWkt, round1, type Rect } from './world.js';
 
@@ -68,11 +70,12 @@ class Grid {
  * The next millésime of a synthetic département (written by `batid synth`): new BDNB ids for
  * everything; some constructions demolished, merged (two of a group become one footprint),
  * split (one becomes two halves) or new (at the back of a plot, where nothing stands); the
- * others moved by less than JITTER_M. Writes `ground_truth.csv` (kind, old ids, new ids).
+ * others moved by less than JITTER_M. Writes `ground_truth.csv` (kind, old ids, new ids). DPE
+ * certificates: new renovations and corrections, and `ground_truth_dpe.csv` (evolve-dpe.ts).
  */
 export async function evolve(
   opts: EvolveOptions,
-): Promise<{ truth: TruthRow[]; tables: Record<string, number> }> {
+): Promise<{ truth: TruthRow[]; tables: Record<string, number>; dpeTruth: DpeTruthRow[] }> {
   await mkdir(opts.out, { recursive: true });
   const rng = new Prng(seedOf('evolve', opts.seed));
   const idRng = new Prng(seedOf('evolve-ids', opts.seed));
@@ -203,9 +206,13 @@ export async function evolve(
   const rectsOfGroup = new Map<string, Rect[]>();
   for (const n of next) (rectsOfGroup.get(n.bg) ?? rectsOfGroup.set(n.bg, []).get(n.bg)!).push(...n.rects);
 
-  // 3. every other table: ids replaced, rows of what is gone dropped, split rows doubled
+  // 3. DPE: new certificates (renovations, corrections) after the previous export's latest one
+  const dpe = await planDpeEvolution(opts.from, bgMap, (bg) => rectsOfGroup.has(bg), opts.seed);
+
+  // 4. every other table: ids replaced, rows of what is gone dropped, split rows doubled
   for (const name of (await readdir(opts.from)).sort()) {
-    if (name === 'batiment_construction.csv' || name === 'ground_truth.csv') continue;
+    if (name === 'batiment_construction.csv' || name === 'ground_truth.csv' || name === DPE_TRUTH_FILE)
+      continue;
     if (!name.endsWith('.csv')) {
       if (/\.(csvt|geojson|prj)$/.test(name)) await copyFile(join(opts.from, name), join(opts.out, name));
       continue;
@@ -220,13 +227,15 @@ export async function evolve(
       bcMap,
       rectsOfGroup,
       keep,
+      { append: dpe.append.get(table), patch: dpe.patch.get(table) },
     );
   }
+  await writeDpeTruth(join(opts.out, DPE_TRUTH_FILE), dpe.truth);
   const gt = new CsvOut(join(opts.out, 'ground_truth.csv'));
   await gt.line('kind,old_batiment_construction_ids,new_batiment_construction_ids\n');
   for (const t of truth) await gt.line(`${t.kind},${t.old.join('|')},${t.new.join('|')}\n`);
   await gt.close();
-  return { truth, tables };
+  return { truth, tables, dpeTruth: dpe.truth };
 }
 
 async function rewriteTable(
@@ -236,6 +245,7 @@ async function rewriteTable(
   bcMap: Map<string, string[]>,
   rectsOfGroup: Map<string, Rect[]>,
   onlyConstructions: Set<string> | null,
+  extra: { append?: string[][]; patch?: (fields: string[]) => void } = {},
 ): Promise<number> {
   const f = await CsvFile.open(from);
   const out = new CsvOut(to);
@@ -255,6 +265,7 @@ async function rewriteTable(
         const bg = bgMap.get(fields[iBg]!);
         if (!bg || !rectsOfGroup.has(bg)) continue; // the group has no construction left
         fields[iBg] = bg;
+        extra.patch?.(fields);
         if (isGroupTable) {
           fields[0] = multi(rectsOfGroup.get(bg)!);
           if (iS >= 0)
@@ -279,6 +290,10 @@ async function rewriteTable(
         n++;
       }
     }
+  }
+  for (const fields of extra.append ?? []) {
+    await out.line(csvLine(fields));
+    n++;
   }
   await out.close();
   return n;

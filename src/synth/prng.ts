@@ -57,6 +57,15 @@ export class Prng {
     return entries[entries.length - 1]![0];
   }
 
+  /** An index of `weights` with probability proportional to its weight. */
+  index(weights: readonly number[]): number {
+    let total = 0;
+    for (const w of weights) total += w;
+    let r = this.next() * total;
+    for (let i = 0; i < weights.length; i++) if ((r -= weights[i]!) < 0) return i;
+    return weights.length - 1;
+  }
+
   /** Normal(mean, sd) by Box–Muller. */
   normal(mean: number, sd: number): number {
     const u = 1 - this.next();

@@ -41,7 +41,7 @@ export interface Profile {
   altitude: number;
   sale: boolean;
   metered: boolean;
-  /** DPE certificates of its dwellings (0 without DPE) */
+  /** dwellings with DPE certificates of a collective group (dpe-history.ts; a house is one) */
   dpeCount: number;
   /** a building permit in SITADEL */
   permit: boolean;

@@ -1,3 +1,4 @@
+import type { Certificate } from './dpe-history.js';
 import type { Prng } from './prng.js';
 import type { Profile } from './profile.js';
 import type { Construction, Group, Parcel, Town } from './world.js';
@@ -9,9 +10,10 @@ export interface RowCtx {
   p?: Profile;
   c?: Construction;
   parcel?: Parcel;
-  /** millésime year, certificate rank, second link…: the row's own index within its entity */
-  k?: number;
+  /** millésime year of a multi-year table */
   year?: number;
+  /** the DPE certificate the row is about (dpe_logement, its relation, the representative one) */
+  dpe?: Certificate;
 }
 
 /**

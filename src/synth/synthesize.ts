@@ -4,9 +4,10 @@ import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
 import type { TableDef } from '../ingest/catalog/types.js';
 import { columnValue, geometryWkt, SEED, wgs84Point } from './columns.js';
 import { communesOf } from './communes.js';
+import { DPE_TRUTH_FILE, dpeTruthOf, writeDpeTruth } from './dpe-truth.js';
 import { CsvOut, csvtLine, exportColumns, field, headerLine } from './csv-writer.js';
 import { planNetworks, writeNetworks } from './networks.js';
-import { profileOf, type Profile } from './profile.js';
+import { profileOf as drawProfile, type Profile } from './profile.js';
 import { Prng, seedOf } from './prng.js';
 import type { RowCtx } from './rows.js';
 import { genericSource, ONCE, PER_TOWN, SOURCES } from './tables.js';
@@ -27,30 +28,45 @@ export interface SynthResult {
 
 /**
  * A synthetic département in the BDNB CSV export layout: every catalogue table (`.csvt` beside
- * each), plus heat networks in the FCU open-data layout. Same options, same bytes.
+ * each), plus heat networks in the FCU open-data layout and the DPE ground truth
+ * (`ground_truth_dpe.csv`, dpe-truth.ts). Same options, same bytes.
  */
 export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
-  if (!(opts.scale > 0 && opts.scale <= 2)) throw new Error(`scale must be in (0, 2], got ${opts.scale}`);
-  const communes = communesOf(opts.dept);
-  if (!communes.length)
-    throw new Error(`no commune in département "${opts.dept}" (expected a code such as 03, 2A, 974)`);
+  const { towns, networks, profileOf: pf } = syntheticWorld(opts);
   await mkdir(opts.out, { recursive: true });
   SEED.value = opts.seed;
-  const towns = buildWorld(opts.dept, communes, opts.scale, opts.seed);
-  const networks = planNetworks(towns, opts.dept, opts.seed);
   await writeNetworks(opts.out, networks);
-  const profiles = new Map<Group, Profile>();
-  const pf = (g: Group) => {
-    let p = profiles.get(g);
-    if (!p) profiles.set(g, (p = profileOf(g, opts.seed)));
-    return p;
-  };
   const tables: Record<string, number> = {};
   for (const t of BDNB_TABLES) {
     tables[t.name] = await writeTable(t, towns, pf, opts);
     opts.onProgress?.(t.name, tables[t.name]!);
   }
-  return { tables, files: [...BDNB_TABLES.map((t) => `${t.name}.csv`), ...Object.keys(networks)] };
+  await writeDpeTruth(join(opts.out, DPE_TRUTH_FILE), dpeTruthOf(towns, pf, opts.seed));
+  return {
+    tables,
+    files: [...BDNB_TABLES.map((t) => `${t.name}.csv`), ...Object.keys(networks), DPE_TRUTH_FILE],
+  };
+}
+
+/** The towns, heat networks and group profiles `synthesize` writes (tests read them too). */
+export function syntheticWorld(opts: Pick<SynthOptions, 'dept' | 'scale' | 'seed'>): {
+  towns: Town[];
+  networks: Record<string, string>;
+  profileOf: (g: Group) => Profile;
+} {
+  if (!(opts.scale > 0 && opts.scale <= 2)) throw new Error(`scale must be in (0, 2], got ${opts.scale}`);
+  const communes = communesOf(opts.dept);
+  if (!communes.length)
+    throw new Error(`no commune in département "${opts.dept}" (expected a code such as 03, 2A, 974)`);
+  const towns = buildWorld(opts.dept, communes, opts.scale, opts.seed);
+  const networks = planNetworks(towns, opts.dept, opts.seed);
+  const profiles = new Map<Group, Profile>();
+  const profileOf = (g: Group) => {
+    let p = profiles.get(g);
+    if (!p) profiles.set(g, (p = drawProfile(g, opts.seed)));
+    return p;
+  };
+  return { towns, networks, profileOf };
 }
 
 function* rowsOf(t: TableDef, towns: Town[], pf: (g: Group) => Profile, seed: number): Iterable<RowCtx> {

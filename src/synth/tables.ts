@@ -1,4 +1,6 @@
 import type { TableDef } from '../ingest/catalog/types.js';
+import { SEED } from './columns.js';
+import { cachedDpeHistory } from './dpe-history.js';
 import type { Profile } from './profile.js';
 import { perGroup, type RowCtx, type RowSource } from './rows.js';
 import type { Town } from './world.js';
@@ -12,6 +14,7 @@ export const ALLIER_TARGETS: Record<string, number> = {
 };
 
 const years = [2020, 2021, 2022];
+const historyOf = (x: RowCtx) => cachedDpeHistory(x.g!, x.p!, SEED.value);
 const isGas = (p: Profile) => p.heatingEnergy === 'gaz naturel';
 
 function* withYears(src: Iterable<RowCtx>, ys: number[]): Iterable<RowCtx> {
@@ -45,11 +48,14 @@ export const SOURCES: Record<string, RowSource> = {
   parcelle_sitadel: (t, pf, r) => perGroup(t, pf, r, (_g, p) => p.permit),
   adresse_metrique: (t, pf, r) => perGroup(t, pf, r, (g) => g.number !== null),
 
-  batiment_groupe_dpe_representatif_logement: (t, pf, r) => perGroup(t, pf, r, (_g, p) => p.hasDpe),
+  batiment_groupe_dpe_representatif_logement: function* (t, pf, r) {
+    for (const x of perGroup(t, pf, r, (_g, p) => p.hasDpe)) yield { ...x, dpe: historyOf(x).current };
+  },
   batiment_groupe_dpe_statistique_logement: (t, pf, r) => perGroup(t, pf, r, (_g, p) => p.hasDpe),
+  // every certificate of every dwelling (dpe-history.ts)
   dpe_logement: function* (t, pf, r) {
     for (const x of perGroup(t, pf, r, (_g, p) => p.hasDpe))
-      for (let k = 0; k < x.p!.dpeCount; k++) yield { ...x, k };
+      for (const dpe of historyOf(x).certificates) yield { ...x, dpe };
   },
   rel_batiment_groupe_dpe_logement: function* (t, pf, r) {
     for (const x of SOURCES.dpe_logement!(t, pf, r)) yield x;

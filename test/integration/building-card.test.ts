@@ -43,7 +43,10 @@ for (const make of backends()) {
           { source: string[]; millesime: string; licence: string; data?: object; rows?: object[] },
         ][]) {
           seen.add(key);
-          assert.ok(s.source.length && s.source.every((x) => x.startsWith('bdnb.')), `${key} source`);
+          assert.ok(
+            s.source.length && s.source.every((x) => x.startsWith('bdnb.') || x.startsWith('renovation.')),
+            `${key} source`,
+          );
           assert.equal(s.millesime, '2024-10');
           assert.ok(s.licence.length > 5);
           assert.ok((s.data && Object.keys(s.data).length) || s.rows?.length, `${key} is not empty`);

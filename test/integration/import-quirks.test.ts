@@ -100,8 +100,12 @@ for (const make of backends()) {
       );
       assert.deepEqual(
         summary.unknownFiles.map((u) => u.file),
-        ['table_inconnue.csv'],
+        ['adresse_copie.csv', 'table_inconnue.csv', 'verite_terrain.csv'],
       );
+      // a second file for a table already in the import is set aside, not raced into it
+      assert.match(summary.unknownFiles[0]!.reason, /adresse\.csv is already table adresse in this import/);
+      // a file that merely has a batiment_groupe_id column is not guessed to be a thematic table
+      assert.match(summary.unknownFiles[2]!.reason, /not a known BDNB table/);
     });
 
     test('every reject and warning says file, line, column and reason', async () => {

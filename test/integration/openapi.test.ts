@@ -29,7 +29,9 @@ describe('OpenAPI 3.1 and the docs page', () => {
       '/v1/resolve',
       '/v1/buildings/{batid}',
       '/v1/buildings/{batid}/history',
+      '/v1/buildings/{batid}/dpe',
       '/v1/changes',
+      '/v1/indicators',
     ]) {
       assert.ok(doc.paths[path]?.get, `${path} documented`);
     }

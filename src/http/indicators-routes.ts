@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { indicators, indicatorsCsv } from '../renovation/indicators.js';
+import {
+  IndicatorInputError,
+  TERRITORY_LEVELS,
+  type TerritoryLevel,
+} from '../renovation/territory-indicators.js';
+import type { Store } from '../store/store.js';
+import { badRequest } from './errors.js';
+
+interface IndicatorsQuery {
+  level: TerritoryLevel;
+  code?: string;
+  year?: number;
+  format?: 'json' | 'csv';
+}
+
+/** Territory indicators (src/renovation/indicators.ts). */
+export function indicatorsRoutes(app: FastifyInstance, store: Store): void {
+  app.get<{ Querystring: IndicatorsQuery }>(
+    '/v1/indicators',
+    {
+      schema: {
+        summary: 'Indicateurs territoriaux de la rénovation (commune, EPCI, IRIS, département)',
+        description:
+          'Par territoire : bâtiments et logements par étiquette DPE (d’origine et avec le facteur électricité 2026), ' +
+          'part de passoires F/G, G+, couverture DPE, rénovations détectées par année et par transition d’étiquette, ' +
+          'énergies de chauffage, chauffage collectif ou individuel, étiquettes des logements sociaux (RPLS), ' +
+          'consommation mesurée médiane par logement (DLE), permis (SITADEL). Chaque part vient avec son numérateur ' +
+          'et son dénominateur ({part, n, sur}). Avec year : le parc au 31 décembre de l’année, les rénovations, ' +
+          'permis et consommations de l’année. Au niveau département, les bâtiments proches d’un réseau de chaleur ' +
+          'sous reseaux_chaleur.',
+        querystring: {
+          type: 'object',
+          properties: {
+            level: { type: 'string', enum: [...TERRITORY_LEVELS] },
+            code: {
+              type: 'string',
+              description:
+                'code du territoire (INSEE commune, SIREN de l’EPCI, code IRIS, département) ; sans lui, tous les territoires',
+            },
+            year: { type: 'integer', minimum: 1900, maximum: 2100 },
+            format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
+          },
+          required: ['level'],
+        },
+      },
+    },
+    async (req, reply) => {
+      const { level, code, year, format } = req.query;
+      let rows;
+      try {
+        rows = await indicators(store, { level, code, year });
+      } catch (err) {
+        if (err instanceof IndicatorInputError) throw badRequest(err.message, 'invalid_territory');
+        throw err;
+      }
+      if (format === 'csv')
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header(
+            'content-disposition',
+            `attachment; filename="indicateurs-${level}${code ? `-${code}` : ''}.csv"`,
+          )
+          .send(indicatorsCsv(rows));
+      return { level, year: year ?? null, results: rows };
+    },
+  );
+}
