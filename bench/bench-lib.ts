@@ -31,7 +31,8 @@ export interface Target {
 /** The synthetic export, generated once (seed 1). */
 export function ensureData(scale: string): string {
   const data = join(OUT, `synth-03-s${scale}`);
-  if (!existsSync(join(data, 'batiment_groupe.csv')))
+  // ground_truth_dpe.csv: written since synth models DPE histories (older exports are regenerated)
+  if (!existsSync(join(data, 'ground_truth_dpe.csv')))
     sh(process.execPath, [
       'bin/batid.js',
       'synth',
@@ -51,8 +52,10 @@ export function ensureData(scale: string): string {
 export async function ensureImported(t: Target, data: string): Promise<void> {
   const store = await t.open();
   try {
+    // imported, and from an export with DPE histories (an older one is imported again on top)
     const r = await store.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM batid.import_run WHERE status = 'done'`,
+      `SELECT count(*)::int AS n FROM batid.import_run WHERE status = 'done'
+        AND EXISTS (SELECT 1 FROM renovation.dpe) AND EXISTS (SELECT 1 FROM renovation.renovation)`,
     );
     if (r[0]!.n > 0) return;
   } finally {

@@ -50,3 +50,26 @@ CREATE TABLE renovation.renovation (
   motif_performante      text,
   PRIMARY KEY (code_departement_insee, batiment_groupe_id, dpe_avant, dpe_apres)
 );
+
+-- one row per building group, for the territory indicators (src/renovation/territory-indicators.ts):
+-- its territories, dwellings and current state, so that counting every commune reads this narrow
+-- table instead of the footprints' table and the whole history
+CREATE TABLE renovation.batiment (
+  code_departement_insee text NOT NULL,
+  batiment_groupe_id     text NOT NULL,
+  code_commune_insee     text,
+  libelle_commune_insee  text,
+  code_epci_insee        text,
+  code_iris              text,
+  nb_log                 integer NOT NULL,
+  -- its latest valid 2021-method certificate
+  classe_bilan_dpe       text,
+  classe_facteur_2026    text,
+  g_plus                 boolean,
+  type_energie_chauffage text,
+  type_installation_chauffage text,
+  -- two valid 2021-method certificates or more (renovations can be seen), and renovated at least once
+  suivi                  boolean NOT NULL,
+  renove                 boolean NOT NULL,
+  PRIMARY KEY (code_departement_insee, batiment_groupe_id)
+);

@@ -1,5 +1,5 @@
 /**
- * Derives renovation.dpe and renovation.renovation of one département from its imported DPE
+ * Derives renovation.dpe, renovation.renovation and renovation.batiment of one département from its imported DPE
  * certificates (bdnb.dpe_logement through bdnb.rel_batiment_groupe_dpe_logement): run at the end
  * of every import that touched them, replaced in one transaction.
  */
@@ -20,7 +20,34 @@ export const RENOVATION_INPUTS = [
   'dpe_logement',
   'rel_batiment_groupe_dpe_logement',
   'batiment_groupe_bdtopo_bat',
+  'batiment_groupe',
+  'batiment_groupe_ffo_bat',
 ] as const;
+
+/** renovation.batiment of a département ($1), from the groups and the rows just derived. */
+const BUILDINGS_SQL = `
+  INSERT INTO renovation.batiment
+  SELECT g.code_departement_insee, g.batiment_groupe_id, g.code_commune_insee, g.libelle_commune_insee,
+         g.code_epci_insee, g.code_iris, coalesce(f.nb_log, 0),
+         cur.classe_bilan_dpe, cur.classe_facteur_2026, cur.g_plus, cur.type_energie_chauffage,
+         cur.type_installation_chauffage, coalesce(n.valid >= 2, false), r.batiment_groupe_id IS NOT NULL
+    FROM bdnb.batiment_groupe g
+    LEFT JOIN bdnb.batiment_groupe_ffo_bat f
+      ON f.code_departement_insee = g.code_departement_insee AND f.batiment_groupe_id = g.batiment_groupe_id
+    LEFT JOIN (
+      SELECT DISTINCT ON (x.batiment_groupe_id) x.*
+        FROM renovation.dpe x
+       WHERE x.code_departement_insee = $1 AND x.methode_2021 AND x.remplace_par IS NULL AND x.classe_bilan_dpe IS NOT NULL
+       ORDER BY x.batiment_groupe_id, x.date_etablissement_dpe DESC NULLS LAST, x.identifiant_dpe DESC) cur
+      ON cur.batiment_groupe_id = g.batiment_groupe_id
+    LEFT JOIN (
+      SELECT x.batiment_groupe_id, count(*) AS valid FROM renovation.dpe x
+       WHERE x.code_departement_insee = $1 AND x.methode_2021 AND x.remplace_par IS NULL
+       GROUP BY 1) n ON n.batiment_groupe_id = g.batiment_groupe_id
+    LEFT JOIN (
+      SELECT DISTINCT x.batiment_groupe_id FROM renovation.renovation x WHERE x.code_departement_insee = $1) r
+      ON r.batiment_groupe_id = g.batiment_groupe_id
+   WHERE g.code_departement_insee = $1`;
 
 const WORKS = Object.keys(WORKS_FIELDS) as WorksField[];
 
@@ -85,7 +112,7 @@ export interface DeriveSummary {
 
 const BATCH = 5000;
 
-/** Rebuilds the département's renovation.dpe and renovation.renovation from its certificates. */
+/** Rebuilds the département's derived tables from its certificates and building groups. */
 export async function deriveRenovations(store: Store, dept: string): Promise<DeriveSummary> {
   const t0 = performance.now();
   const read = await readCertificates(store, dept);
@@ -128,6 +155,7 @@ export async function deriveRenovations(store: Store, dept: string): Promise<Der
   await store.transaction(async (tx) => {
     await tx.query('DELETE FROM renovation.dpe WHERE code_departement_insee = $1', [dept]);
     await tx.query('DELETE FROM renovation.renovation WHERE code_departement_insee = $1', [dept]);
+    await tx.query('DELETE FROM renovation.batiment WHERE code_departement_insee = $1', [dept]);
     for (const [table, rows] of [
       ['dpe', dpeRows],
       ['renovation', renovationRows],
@@ -138,6 +166,7 @@ export async function deriveRenovations(store: Store, dept: string): Promise<Der
            SELECT * FROM jsonb_populate_recordset(NULL::renovation.${table}, $1::jsonb)`,
           [JSON.stringify(rows.slice(k, k + BATCH))],
         );
+    await tx.query(BUILDINGS_SQL, [dept]);
   });
   return {
     dept,

@@ -5,7 +5,8 @@
  *
  * Sources and units:
  * - a "bâtiment" is a BDNB building group (bdnb.batiment_groupe, territory codes from it);
- *   "logements" are the group's dwellings (batiment_groupe_ffo_bat.nb_log);
+ *   "logements" are the group's dwellings (batiment_groupe_ffo_bat.nb_log); both read from
+ *   renovation.batiment, one narrow row per group derived at import with its current state;
  * - a building's DPE label is that of its latest valid 2021-method certificate (renovation.dpe,
  *   derived from dpe_logement at import): established on or before 31 Dec of `year` when a year is
  *   given; corrected certificates never count; its heating energy and installation come with it;
@@ -29,11 +30,12 @@ export interface IndicatorQuery {
   year?: number;
 }
 
+/** The territory code of a building group in renovation.batiment (src/renovation/derive-renovations.ts). */
 const TERRITORY: Record<TerritoryLevel, string> = {
-  commune: 'g.code_commune_insee',
-  epci: 'g.code_epci_insee',
-  iris: 'g.code_iris',
-  departement: 'g.code_departement_insee',
+  commune: 'b.code_commune_insee',
+  epci: 'b.code_epci_insee',
+  iris: 'b.code_iris',
+  departement: 'b.code_departement_insee',
 };
 
 /** A share with what it is made of. */
@@ -181,23 +183,34 @@ function deptsOf(q: IndicatorQuery): string[] | null {
 }
 
 /**
- * The buildings of the territories asked: `$1` départements (text[] or null), `$2` code (or
- * null). Every query below starts from it, so a territory in one département reads one partition.
+ * The buildings of the territories asked, from renovation.batiment (one narrow row per group,
+ * derived at import): `$1` départements (text[] or null), `$2` code (or null). Every query below
+ * starts from it, so a territory in one département reads one partition's rows.
  */
 function groupsCte(level: TerritoryLevel): string {
   const t = TERRITORY[level];
   return `g AS (
-    SELECT g.code_departement_insee AS d, g.batiment_groupe_id AS bg, ${t} AS t,
+    SELECT b.*, b.code_departement_insee AS d, b.batiment_groupe_id AS bg, ${t} AS t,
            $3::date AS as_of, $4::int AS year -- every query takes the same four parameters
-      FROM bdnb.batiment_groupe g
-     WHERE ($1::text[] IS NULL OR g.code_departement_insee = ANY($1::text[]))
+      FROM renovation.batiment b
+     WHERE ($1::text[] IS NULL OR b.code_departement_insee = ANY($1::text[]))
        AND ($2::text IS NULL OR ${t} = $2::text) AND ${t} IS NOT NULL)`;
 }
 
 /** The département filter of a derived or BDNB table aliased `x`. */
 const deptFilter = (x: string) => `($1::text[] IS NULL OR ${x}.code_departement_insee = ANY($1::text[]))`;
 
-const STOCK_SQL = (level: TerritoryLevel) => `
+/** Today's stock: the state each group's row holds (with the followed and renovated ones). */
+const STOCK_NOW_SQL = (level: TerritoryLevel) => `
+  WITH ${groupsCte(level)}
+  SELECT g.t, g.classe_bilan_dpe AS c, g.classe_facteur_2026 AS c26, g.g_plus, g.type_energie_chauffage AS e,
+         g.type_installation_chauffage AS i, count(*)::int AS n, count(*) FILTER (WHERE g.nb_log > 0)::int AS res,
+         coalesce(sum(g.nb_log), 0)::int AS logements,
+         count(*) FILTER (WHERE g.suivi)::int AS suivis, count(*) FILTER (WHERE g.renove)::int AS renoves
+    FROM g GROUP BY 1, 2, 3, 4, 5, 6`;
+
+/** The stock on 31 December of a year: each group's latest valid 2021-method certificate by then. */
+const STOCK_AT_SQL = (level: TerritoryLevel) => `
   WITH ${groupsCte(level)},
   cur AS (
     SELECT DISTINCT ON (x.code_departement_insee, x.batiment_groupe_id)
@@ -205,14 +218,11 @@ const STOCK_SQL = (level: TerritoryLevel) => `
            x.classe_facteur_2026 AS c26, x.g_plus, x.type_energie_chauffage AS e, x.type_installation_chauffage AS i
       FROM renovation.dpe x
      WHERE ${deptFilter('x')} AND x.methode_2021 AND x.remplace_par IS NULL AND x.classe_bilan_dpe IS NOT NULL
-       AND ($3::date IS NULL OR x.date_etablissement_dpe <= $3::date)
+       AND x.date_etablissement_dpe <= $3::date
      ORDER BY x.code_departement_insee, x.batiment_groupe_id, x.date_etablissement_dpe DESC NULLS LAST, x.identifiant_dpe DESC)
   SELECT g.t, cur.c, cur.c26, cur.g_plus, cur.e, cur.i,
-         count(*)::int AS n, count(*) FILTER (WHERE coalesce(f.nb_log, 0) > 0)::int AS res,
-         coalesce(sum(f.nb_log), 0)::int AS logements
-    FROM g
-    LEFT JOIN bdnb.batiment_groupe_ffo_bat f ON f.code_departement_insee = g.d AND f.batiment_groupe_id = g.bg
-    LEFT JOIN cur ON cur.d = g.d AND cur.bg = g.bg
+         count(*)::int AS n, count(*) FILTER (WHERE g.nb_log > 0)::int AS res, coalesce(sum(g.nb_log), 0)::int AS logements
+    FROM g LEFT JOIN cur ON cur.d = g.d AND cur.bg = g.bg
    GROUP BY 1, 2, 3, 4, 5, 6`;
 
 const RENOVATIONS_SQL = (level: TerritoryLevel) => `
@@ -223,19 +233,18 @@ const RENOVATIONS_SQL = (level: TerritoryLevel) => `
    WHERE ($4::int IS NULL OR extract(year FROM r.date_apres) = $4::int)
    GROUP BY 1, 2, 3, 4, 5`;
 
-/** Buildings renovated at least once, and buildings followed (two valid 2021 DPE or more). */
-const FOLLOWED_SQL = (level: TerritoryLevel) => `
+/** Buildings followed (two valid 2021 DPE or more) by then, and renovated in the year. */
+const FOLLOWED_AT_SQL = (level: TerritoryLevel) => `
   WITH ${groupsCte(level)},
   followed AS (
     SELECT x.code_departement_insee AS d, x.batiment_groupe_id AS bg
       FROM renovation.dpe x
-     WHERE ${deptFilter('x')} AND x.methode_2021 AND x.remplace_par IS NULL
-       AND ($3::date IS NULL OR x.date_etablissement_dpe <= $3::date)
+     WHERE ${deptFilter('x')} AND x.methode_2021 AND x.remplace_par IS NULL AND x.date_etablissement_dpe <= $3::date
      GROUP BY 1, 2 HAVING count(*) >= 2),
   renovated AS (
     SELECT DISTINCT r.code_departement_insee AS d, r.batiment_groupe_id AS bg
       FROM renovation.renovation r
-     WHERE ${deptFilter('r')} AND ($4::int IS NULL OR extract(year FROM r.date_apres) = $4::int))
+     WHERE ${deptFilter('r')} AND extract(year FROM r.date_apres) = $4::int)
   SELECT g.t, count(f.bg)::int AS suivis, count(r.bg)::int AS renoves
     FROM g LEFT JOIN followed f ON f.d = g.d AND f.bg = g.bg LEFT JOIN renovated r ON r.d = g.d AND r.bg = g.bg
    GROUP BY 1`;
@@ -280,8 +289,8 @@ const PERMITS_SQL = (level: TerritoryLevel) => `
     FROM p GROUP BY 1`;
 
 const LABEL_SQL: Record<TerritoryLevel, string> = {
-  commune: `SELECT g.code_commune_insee AS t, max(g.libelle_commune_insee) AS l FROM bdnb.batiment_groupe g
-             WHERE ($1::text[] IS NULL OR g.code_departement_insee = ANY($1::text[])) AND ($2::text IS NULL OR g.code_commune_insee = $2::text)
+  commune: `SELECT b.code_commune_insee AS t, max(b.libelle_commune_insee) AS l FROM renovation.batiment b
+             WHERE ${deptFilter('b')} AND ($2::text IS NULL OR b.code_commune_insee = $2::text)
              GROUP BY 1`,
   epci: `SELECT x.code_epci_insee AS t, max(x.libelle_epci) AS l FROM bdnb.referentiel_administratif_epci x
           WHERE ${deptFilter('x')} AND ($2::text IS NULL OR x.code_epci_insee = $2::text) GROUP BY 1`,
@@ -302,9 +311,10 @@ export async function territoryIndicators(store: Store, q: IndicatorQuery): Prom
   const params = [depts, q.code ?? null, year === null ? null : `${year}-12-31`, year];
   const L = q.level;
   const [stock, renovations, followed, social, permits, labels, ...dle] = await Promise.all([
-    store.query<Record<string, unknown>>(STOCK_SQL(L), params),
+    store.query<Record<string, unknown>>((year === null ? STOCK_NOW_SQL : STOCK_AT_SQL)(L), params),
     store.query<Record<string, unknown>>(RENOVATIONS_SQL(L), params),
-    store.query<Record<string, unknown>>(FOLLOWED_SQL(L), params),
+    // today's followed and renovated buildings come with the stock rows
+    year === null ? [] : store.query<Record<string, unknown>>(FOLLOWED_AT_SQL(L), params),
     store.query<Record<string, unknown>>(SOCIAL_SQL(L), params),
     store.query<Record<string, unknown>>(PERMITS_SQL(L), params),
     store.query<{ t: string; l: string | null }>(LABEL_SQL[L], params.slice(0, 2)),
@@ -322,6 +332,8 @@ export async function territoryIndicators(store: Store, q: IndicatorQuery): Prom
   for (const s of stock) {
     const r = row(s.t);
     const [bats, res, logs] = [n(s.n), n(s.res), n(s.logements)];
+    r.renovations.batiments_suivis += n(s.suivis);
+    r.renovations.batiments_renoves += n(s.renoves);
     r.batiments.total += bats;
     r.batiments.residentiels += res;
     r.batiments.logements += logs;
@@ -361,8 +373,8 @@ export async function territoryIndicators(store: Store, q: IndicatorQuery): Prom
   }
   for (const s of followed) {
     const r = row(s.t);
-    r.renovations.batiments_suivis = n(s.suivis);
-    r.renovations.batiments_renoves = n(s.renoves);
+    r.renovations.batiments_suivis += n(s.suivis);
+    r.renovations.batiments_renoves += n(s.renoves);
   }
   for (const s of social) {
     const r = row(s.t);
