@@ -73,3 +73,6 @@ CREATE TABLE renovation.batiment (
   renove                 boolean NOT NULL,
   PRIMARY KEY (code_departement_insee, batiment_groupe_id)
 );
+CREATE INDEX batiment_commune_idx ON renovation.batiment (code_commune_insee);
+CREATE INDEX batiment_epci_idx ON renovation.batiment (code_epci_insee);
+CREATE INDEX batiment_iris_idx ON renovation.batiment (code_iris);
