@@ -54,7 +54,7 @@ export async function runIndicators(
     storeOptionsFromEnv({ databaseUrl: values['database-url'], dbDir: values.db }),
   );
   try {
-    const results = await indicators(store, { level, code: values.code, year });
+    const results = await indicators(store, { level, code: values.code, year }, { networks: true });
     write(
       values.format === 'csv'
         ? indicatorsCsv(results)

@@ -13,6 +13,7 @@ interface IndicatorsQuery {
   code?: string;
   year?: number;
   format?: 'json' | 'csv';
+  reseaux?: boolean;
 }
 
 /** Territory indicators (src/renovation/indicators.ts). */
@@ -28,8 +29,8 @@ export function indicatorsRoutes(app: FastifyInstance, store: Store): void {
           'énergies de chauffage, chauffage collectif ou individuel, étiquettes des logements sociaux (RPLS), ' +
           'consommation mesurée médiane par logement (DLE), permis (SITADEL). Chaque part vient avec son numérateur ' +
           'et son dénominateur ({part, n, sur}). Avec year : le parc au 31 décembre de l’année, les rénovations, ' +
-          'permis et consommations de l’année. Au niveau département, les bâtiments proches d’un réseau de chaleur ' +
-          'sous reseaux_chaleur.',
+          'permis et consommations de l’année. Au niveau département avec reseaux=true, les bâtiments proches d’un ' +
+          'réseau de chaleur sous reseaux_chaleur.',
         querystring: {
           type: 'object',
           properties: {
@@ -41,16 +42,22 @@ export function indicatorsRoutes(app: FastifyInstance, store: Store): void {
             },
             year: { type: 'integer', minimum: 1900, maximum: 2100 },
             format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
+            reseaux: {
+              type: 'boolean',
+              default: false,
+              description:
+                'niveau département : ajouter sous reseaux_chaleur les bâtiments proches d’un réseau de chaleur (calcul spatial, plus long ; aussi GET /v1/indicators/networks)',
+            },
           },
           required: ['level'],
         },
       },
     },
     async (req, reply) => {
-      const { level, code, year, format } = req.query;
+      const { level, code, year, format, reseaux } = req.query;
       let rows;
       try {
-        rows = await indicators(store, { level, code, year });
+        rows = await indicators(store, { level, code, year }, { networks: reseaux === true });
       } catch (err) {
         if (err instanceof IndicatorInputError) throw badRequest(err.message, 'invalid_territory');
         throw err;

@@ -168,6 +168,8 @@ export async function deriveRenovations(store: Store, dept: string): Promise<Der
         );
     await tx.query(BUILDINGS_SQL, [dept]);
   });
+  // fresh statistics for the indicators' plans (PGlite has no autovacuum to gather them)
+  await store.exec('ANALYZE renovation.dpe; ANALYZE renovation.renovation; ANALYZE renovation.batiment;');
   return {
     dept,
     certificates: dpeRows.length,

@@ -1,7 +1,7 @@
 /**
  * `batid indicators` and `GET /v1/indicators`: one row per territory, the renovation indicators
- * (territory-indicators.ts) and, per département, the heat-network proximity figures in France
- * Chaleur Urbaine's layout under `reseaux_chaleur` (src/networks/network-proximity.ts).
+ * (territory-indicators.ts) and, per département when asked, the heat-network proximity figures in
+ * France Chaleur Urbaine's layout under `reseaux_chaleur` (src/networks/network-proximity.ts).
  */
 import { networkProximity, ProximityInputError } from '../networks/network-proximity.js';
 import type { Store } from '../store/store.js';
@@ -15,9 +15,17 @@ import {
 
 export type IndicatorRow = TerritoryIndicators & { reseaux_chaleur?: Record<string, unknown> };
 
-export async function indicators(store: Store, q: IndicatorQuery): Promise<IndicatorRow[]> {
+/**
+ * `networks`: at département level, add the heat-network proximity counts (a spatial join of
+ * every footprint with the networks: seconds on a server, up to a minute embedded).
+ */
+export async function indicators(
+  store: Store,
+  q: IndicatorQuery,
+  opts: { networks?: boolean } = {},
+): Promise<IndicatorRow[]> {
   const rows: IndicatorRow[] = await territoryIndicators(store, q);
-  if (q.level === 'departement') {
+  if (q.level === 'departement' && opts.networks) {
     let networks;
     try {
       networks = await networkProximity(store, { dept: q.code });

@@ -274,13 +274,17 @@ const DLE_SQL = (level: TerritoryLevel, table: string) => `
 
 const PERMITS_SQL = (level: TerritoryLevel) => `
   WITH ${groupsCte(level)},
+  -- from the permits (few) to their groups through the parcels, then to the territories
+  permits AS MATERIALIZED (
+    SELECT bp.code_departement_insee AS d, bp.batiment_groupe_id AS bg, s.numero_permis, s.nature_projet,
+           s.nb_logements_crees, s.nb_logements_demolis
+      FROM bdnb.sitadel s
+      JOIN bdnb.rel_parcelle_sitadel ps ON ps.code_departement_insee = s.code_departement_insee AND ps.numero_permis = s.numero_permis
+      JOIN bdnb.rel_batiment_groupe_parcelle bp ON bp.code_departement_insee = ps.code_departement_insee AND bp.parcelle_id = ps.parcelle_id
+     WHERE ${deptFilter('s')} AND ($4::int IS NULL OR extract(year FROM s.date_autorisation) = $4::int)),
   p AS (
-    SELECT DISTINCT g.t, s.numero_permis, s.nature_projet, s.nb_logements_crees, s.nb_logements_demolis
-      FROM g
-      JOIN bdnb.rel_batiment_groupe_parcelle bp ON bp.code_departement_insee = g.d AND bp.batiment_groupe_id = g.bg
-      JOIN bdnb.rel_parcelle_sitadel ps ON ps.code_departement_insee = bp.code_departement_insee AND ps.parcelle_id = bp.parcelle_id
-      JOIN bdnb.sitadel s ON s.code_departement_insee = ps.code_departement_insee AND s.numero_permis = ps.numero_permis
-     WHERE ($4::int IS NULL OR extract(year FROM s.date_autorisation) = $4::int))
+    SELECT DISTINCT g.t, x.numero_permis, x.nature_projet, x.nb_logements_crees, x.nb_logements_demolis
+      FROM permits x JOIN g ON g.d = x.d AND g.bg = x.bg)
   SELECT t, count(*)::int AS n, coalesce(sum(nb_logements_crees), 0)::int AS crees,
          coalesce(sum(nb_logements_demolis), 0)::int AS demolis,
          count(*) FILTER (WHERE nature_projet ILIKE '%neuv%')::int AS neuves,
