@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   api: () => import('./api-bench.js'),
   bulk: () => import('./bulk-bench.js'),
   indicators: () => import('./indicators-bench.js'),
+  tiles: () => import('./tiles-bench.js'),
 };
 
 if (!NAME || !BENCHES[NAME]) {

@@ -11,7 +11,9 @@ import { HttpError } from './errors.js';
 import { jobsRoutes } from './jobs-routes.js';
 import { prospectsRoutes } from './prospects-routes.js';
 import { indicatorsRoutes } from './indicators-routes.js';
+import { tilesRoutes } from './tiles-routes.js';
 import { JobRunner } from '../jobs/job-runner.js';
+import { webRoutes } from './web-routes.js';
 
 export interface AppOptions {
   /** Request logging: one JSON line per request (pino) at this level; off by default (tests). */
@@ -75,36 +77,15 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   eligibilityRoutes(app, store);
   prospectsRoutes(app, store);
   indicatorsRoutes(app, store);
+  tilesRoutes(app, store);
   const runner = opts.jobs === false ? null : new JobRunner(store, (msg, err) => app.log.error(err, msg));
   jobsRoutes(app, store, runner);
   if (runner) {
     app.addHook('onReady', async () => runner.start());
     app.addHook('onClose', async () => runner.stop());
   }
-  app.get('/', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').send(`<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>BatID</title></head>
-<body><h1>BatID — l’identifiant des bâtiments</h1>
-<p>L’application web arrive avec les prochaines versions. L’API répond déjà :</p>
-<ul>
-<li><a href="/docs/">/docs</a> — la documentation de l’API (OpenAPI : <a href="/openapi.json">/openapi.json</a>)</li>
-<li><a href="/v1/health">/v1/health</a> — état du service et nombre de bâtiments</li>
-<li>/v1/addresses/search?q=12 rue de la Paix Moulins — la recherche d’adresse (accents, abréviations, fautes de frappe)</li>
-<li>/v1/buildings?address=… — les bâtiments d’une adresse, avec la raison et la confiance du rattachement</li>
-<li>/v1/buildings/at?lon=…&amp;lat=… et /v1/buildings/closest?lon=…&amp;lat=… — les bâtiments en un point, ou les plus proches</li>
-<li>/v1/buildings?bbox=… ou ?commune=03185 — la liste des bâtiments d’une emprise ou d’une commune (pagination par curseur)</li>
-<li>/v1/eligibility?address=… (ou lon=&amp;lat=, ou batid=) — l’éligibilité à un réseau de chaleur</li>
-<li>/v1/eligibility/bulk (POST d’un fichier CSV) puis /v1/jobs/{id} — le test d’éligibilité en masse, résultats en CSV ou XLSX</li>
-<li>/v1/prospects?commune=… (ou network=, bbox=) — les bâtiments à chauffage collectif gaz ou fioul près d’un réseau (CSV avec format=csv)</li>
-<li>/v1/indicators?level=commune&amp;code=03185 (level commune, epci, iris, departement ; year=2024 ; format=csv) — les indicateurs de la rénovation d’un territoire</li>
-<li>/v1/indicators/networks?dept=03 — bâtiments et logements raccordables à 50, 100 et 150 m</li>
-<li>/v1/buildings/{batid}/dpe — l’historique des DPE d’un bâtiment et les rénovations détectées</li>
-<li>/v1/buildings/{batid} — la fiche d’un bâtiment (format=geojson pour une Feature)</li>
-<li>/v1/resolve?scheme=ban&amp;id=… — le ou les BatID d’un identifiant (batid, rnb, bdnb_bg, bdnb_bc, bdtopo, parcelle, ban, dpe, rnc, siren, dvf)</li>
-<li>/v1/buildings/{batid}/history — l’historique d’un bâtiment</li>
-<li>/v1/changes?since=2024-01-01T00:00:00Z — les changements depuis une date (NDJSON, ou CSV avec format=csv)</li>
-</ul></body></html>`),
-  );
+  // the web app (web/, bundled into dist/web/ by scripts/build-web.js); API links on its /api page
+  webRoutes(app, store);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/v1/health', async () => {
     const rows = await store.query<{ n: number }>(
