@@ -1,32 +1,28 @@
 /**
  * tiles.building: every standing building with the properties of the `buildings` tile layer,
  * derived once per import (data version) so that a tile is one GiST scan. A building's labels:
- * its group's latest valid 2021-method certificate (as the indicators count it: renovation.dpe,
- * corrected ones left out), else the group's representative DPE of the BDNB; its heating from
+ * its group's latest valid 2021-method certificate (renovation.batiment, as the indicators count
+ * it), else the group's representative DPE of the BDNB; its heating from
  * the same source as its label; construction year, dwellings and use from the BDNB (ffo_bat).
  */
 import type { Store } from '../store/store.js';
 import { ensureDerived } from './derived-table.js';
 
 const BUILD_SQL = `
-  WITH cur AS (
-    SELECT DISTINCT ON (x.code_departement_insee, x.batiment_groupe_id)
-           x.code_departement_insee AS d, x.batiment_groupe_id AS bg, x.classe_bilan_dpe AS c,
-           x.classe_facteur_2026 AS c26, x.type_energie_chauffage AS e, x.type_installation_chauffage AS i
-      FROM renovation.dpe x
-     WHERE x.methode_2021 AND x.remplace_par IS NULL AND x.classe_bilan_dpe IS NOT NULL
-     ORDER BY x.code_departement_insee, x.batiment_groupe_id, x.date_etablissement_dpe DESC NULLS LAST, x.identifiant_dpe DESC),
-  b AS (
+  WITH b AS (
     SELECT b.code_departement_insee AS d, b.batid,
-           coalesce(cur.c, r.classe_bilan_dpe) AS classe_dpe,
-           cur.c26 AS classe_dpe_2026,
-           CASE WHEN cur.c IS NOT NULL THEN cur.e ELSE r.type_energie_chauffage END AS energie_chauffage,
-           lower(CASE WHEN cur.c IS NOT NULL THEN cur.i ELSE r.type_installation_chauffage END) AS inst,
+           coalesce(cur.classe_bilan_dpe, r.classe_bilan_dpe) AS classe_dpe,
+           cur.classe_facteur_2026 AS classe_dpe_2026,
+           CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_energie_chauffage ELSE r.type_energie_chauffage END AS energie_chauffage,
+           lower(CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_installation_chauffage
+                      ELSE r.type_installation_chauffage END) AS inst,
            f.annee_construction, f.nb_log, f.usage_niveau_1_txt AS usage, c.geom_cstr AS geom
       FROM bdnb.batiment_construction c
       JOIN batid.building b ON b.batiment_construction_id = c.batiment_construction_id
                            AND b.code_departement_insee = c.code_departement_insee AND b.status = 'constructed'
-      LEFT JOIN cur ON cur.d = c.code_departement_insee AND cur.bg = c.batiment_groupe_id
+      -- the group's current state, as the indicators count it (src/renovation/derive-renovations.ts)
+      LEFT JOIN renovation.batiment cur
+             ON cur.code_departement_insee = c.code_departement_insee AND cur.batiment_groupe_id = c.batiment_groupe_id
       LEFT JOIN bdnb.batiment_groupe_dpe_representatif_logement r
              ON r.code_departement_insee = c.code_departement_insee AND r.batiment_groupe_id = c.batiment_groupe_id
       LEFT JOIN bdnb.batiment_groupe_ffo_bat f
@@ -45,7 +41,7 @@ const BUILD_SQL = `
 export async function ensureBuildingTable(store: Store, version: string): Promise<void> {
   await ensureDerived(store, 'building', version, async (tx) => {
     // statistics first: PGlite has no autovacuum, and a plan on empty statistics can loop
-    await tx.exec(`ANALYZE batid.building; ANALYZE renovation.dpe`);
+    await tx.exec(`ANALYZE batid.building; ANALYZE renovation.batiment`);
     await tx.query(`TRUNCATE tiles.building`);
     await tx.query(BUILD_SQL);
   });
