@@ -1,7 +1,8 @@
 /** What the HTTP and bulk benchmarks share: the synthetic export, the imported databases, a served API, a load run. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { openStore } from '../src/store/open-store.js';
@@ -189,4 +190,29 @@ export async function benchTargets(scale: string, wanted: string[], pgWorkers: n
   }
 
   return targets;
+}
+
+/**
+ * What an in-process benchmark on the scale's databases starts with: its options parsed (plus
+ * `--scale 1` and `--backends embedded,postgres`), the code built, the export made, the targets.
+ */
+export async function inProcessBench<K extends string>(
+  args: string[],
+  options: Record<K, { type: 'string'; default: string }>,
+): Promise<{ values: Record<K | 'scale' | 'backends', string>; data: string; targets: Target[] }> {
+  const all: Record<string, { type: 'string'; default: string }> = {
+    scale: { type: 'string', default: '1' },
+    backends: { type: 'string', default: 'embedded,postgres' },
+    ...options,
+  };
+  const parsed = parseArgs({ args, options: all }).values;
+  // every option is a string with a default: each is set
+  const values = Object.fromEntries(Object.keys(all).map((k) => [k, String(parsed[k])])) as Record<
+    K | 'scale' | 'backends',
+    string
+  >;
+  mkdirSync(OUT, { recursive: true });
+  sh('npm', ['run', '--silent', 'build']);
+  const data = ensureData(values.scale);
+  return { values, data, targets: await benchTargets(values.scale, values.backends.split(','), 1) };
 }

@@ -7,29 +7,17 @@
  * département, one commune, and the commune level for one year, once each. The databases are
  * the API benchmark's (bench-lib.ts), imported by the first run.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { indicators } from '../src/renovation/indicators.js';
 import type { IndicatorQuery } from '../src/renovation/territory-indicators.js';
-import { benchTargets, ensureData, ensureImported, OUT, sh } from './bench-lib.js';
+import { ensureImported, inProcessBench, OUT } from './bench-lib.js';
 import { machine } from './machine.js';
 
 export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      scale: { type: 'string', default: '1' },
-      backends: { type: 'string', default: 'embedded,postgres' },
-      runs: { type: 'string', default: '5' },
-    },
-  });
-  mkdirSync(OUT, { recursive: true });
-  sh('npm', ['run', '--silent', 'build']);
+  const { values, data, targets } = await inProcessBench(args, { runs: { type: 'string', default: '5' } });
   const scale = values.scale;
   const runs = Number(values.runs);
-  const data = ensureData(scale);
-  const targets = await benchTargets(scale, values.backends.split(','), 1);
   const results: Record<string, unknown> = { machine: machine(), scale, runs };
   console.log(`indicators bench: ${machine()}; scale ${scale}, ${runs} runs`);
   for (const t of targets) {

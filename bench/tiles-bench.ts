@@ -9,13 +9,12 @@
  * builds tiles.building when it is not built for this import yet), are timed apart, before. The databases are the API benchmark's (bench-lib.ts).
  * Goals (issue 7): p95 cold < 50 ms PostgreSQL, < 150 ms embedded; warm < 5 ms.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { lambert93ToWgs84 } from '../src/geo/crs.js';
 import { tileOf, type TileId } from '../src/tiles/tile-coords.js';
 import { TileService } from '../src/tiles/tile-service.js';
-import { benchTargets, ensureData, ensureImported, OUT, sh } from './bench-lib.js';
+import { ensureImported, inProcessBench, OUT } from './bench-lib.js';
 import { machine } from './machine.js';
 
 const ZOOMS = [13, 14, 15, 16];
@@ -39,21 +38,12 @@ const pct = (sorted: number[], p: number) =>
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      scale: { type: 'string', default: '1' },
-      backends: { type: 'string', default: 'embedded,postgres' },
-      tiles: { type: 'string', default: '40' },
-      seed: { type: 'string', default: '1' },
-    },
+  const { values, data, targets } = await inProcessBench(args, {
+    tiles: { type: 'string', default: '40' },
+    seed: { type: 'string', default: '1' },
   });
-  mkdirSync(OUT, { recursive: true });
-  sh('npm', ['run', '--silent', 'build']);
   const scale = values.scale;
   const perZoom = Number(values.tiles);
-  const data = ensureData(scale);
-  const targets = await benchTargets(scale, values.backends.split(','), 1);
   const results: Record<string, unknown> = {
     machine: machine(),
     scale,

@@ -9,6 +9,16 @@ export interface Bar {
   inner?: number;
 }
 
+/** A chart's frame with no data in it. */
+function emptyChart(title: string, testid: string | undefined): HTMLElement {
+  return h(
+    'figure',
+    { class: 'chart-figure', 'data-testid': testid ?? null },
+    h('figcaption', {}, title),
+    h('p', { class: 'muted' }, 'Aucune donnée pour ce territoire.'),
+  );
+}
+
 /**
  * A vertical bar chart in plain SVG, with its numbers written on it and a data table beside it
  * for screen readers and keyboard users.
@@ -18,13 +28,7 @@ export function barChart(
   bars: Bar[],
   opts: { unit?: string; innerLabel?: string; testid?: string } = {},
 ): HTMLElement {
-  if (!bars.length)
-    return h(
-      'figure',
-      { class: 'chart-figure', 'data-testid': opts.testid ?? null },
-      h('figcaption', {}, title),
-      h('p', { class: 'muted' }, 'Aucune donnée pour ce territoire.'),
-    );
+  if (!bars.length) return emptyChart(title, opts.testid);
   const W = 480;
   const H = 220;
   const pad = { top: 20, bottom: 32, left: 8, right: 8 };
@@ -89,13 +93,7 @@ export function barChart(
 
 /** Horizontal bars, for long category names (heating energies). */
 export function hBarChart(title: string, bars: Bar[], opts: { testid?: string } = {}): HTMLElement {
-  if (!bars.length)
-    return h(
-      'figure',
-      { class: 'chart-figure', 'data-testid': opts.testid ?? null },
-      h('figcaption', {}, title),
-      h('p', { class: 'muted' }, 'Aucune donnée pour ce territoire.'),
-    );
+  if (!bars.length) return emptyChart(title, opts.testid);
   const W = 480;
   const row = 26;
   const labelW = 150;

@@ -41,6 +41,8 @@ const dpeColor: ExpressionSpecification = [
 ] as unknown as ExpressionSpecification;
 
 const layerIs = (v: string): ExpressionSpecification => ['==', ['get', 'layer'], v];
+/** The `networks` tile source and its one MVT layer. */
+const FROM_NETWORKS = { source: 'networks', 'source-layer': 'networks' } as const;
 
 export function ourSources(origin: string): StyleSpecification['sources'] {
   const src = (layer: keyof typeof TILE_LAYERS) => ({
@@ -100,24 +102,21 @@ export function ourLayers(): LayerSpecification[] {
     {
       id: 'pdp-fill',
       type: 'fill',
-      source: 'networks',
-      'source-layer': 'networks',
+      ...FROM_NETWORKS,
       filter: ['all', layerIs('pdp'), ['==', ['geometry-type'], 'Polygon']],
       paint: { 'fill-color': NETWORK_COLORS.pdp, 'fill-opacity': 0.15 },
     },
     {
       id: 'pdp-line',
       type: 'line',
-      source: 'networks',
-      'source-layer': 'networks',
+      ...FROM_NETWORKS,
       filter: ['all', layerIs('pdp'), ['==', ['geometry-type'], 'Polygon']],
       paint: { 'line-color': NETWORK_COLORS.pdp, 'line-width': 1.5, 'line-dasharray': [2, 1] },
     },
     {
       id: 'construction-fill',
       type: 'fill',
-      source: 'networks',
-      'source-layer': 'networks',
+      ...FROM_NETWORKS,
       filter: ['all', layerIs('reseau_en_construction'), ['==', ['geometry-type'], 'Polygon']],
       paint: { 'fill-color': NETWORK_COLORS.reseau_en_construction, 'fill-opacity': 0.25 },
     },
@@ -140,8 +139,7 @@ export function ourLayers(): LayerSpecification[] {
     {
       id: 'networks-line',
       type: 'line',
-      source: 'networks',
-      'source-layer': 'networks',
+      ...FROM_NETWORKS,
       filter: ['all', ['!=', ['get', 'layer'], 'pdp'], ['==', ['geometry-type'], 'LineString']],
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: {
@@ -167,8 +165,7 @@ export function ourLayers(): LayerSpecification[] {
     {
       id: 'networks-point',
       type: 'circle',
-      source: 'networks',
-      'source-layer': 'networks',
+      ...FROM_NETWORKS,
       filter: ['==', ['geometry-type'], 'Point'],
       paint: {
         'circle-color': [
