@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
 import { batidLine, importBdnb, renovationLine, summaryLine } from '../ingest/import-dir.js';
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
-import { synthesize } from '../synth/synthesize.js';
+import { synthesize, syntheticWorld } from '../synth/synthesize.js';
+import { meteoFileName, writeSynthMeteo } from '../synth/meteo.js';
+import { importMeteoFranceDaily } from '../copro/degree-days.js';
+import { djuDemoLine } from './dju-command.js';
 import { importNetworks } from '../networks/import-networks.js';
 import { networkImportLines } from './import-networks-command.js';
 import { DB_OPTIONS, USAGE, parse } from './main.js';
@@ -57,6 +60,18 @@ export async function runDemo(args: string[]): Promise<number> {
         onRenovations: (s) => process.stdout.write(`${renovationLine(s)}\n`),
       });
     } else process.stdout.write(`${out} already imported in ${store.location}\n`);
+    // the synthetic weather (Météo-France layout) → degree days, unless the département has some
+    const [dju] = await store.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM copro.degree_days WHERE code_departement_insee = $1',
+      [dept],
+    );
+    if (!dju!.n) {
+      const weather = join(out, meteoFileName(dept));
+      if (!existsSync(weather))
+        await writeSynthMeteo(out, syntheticWorld({ dept, scale, seed: 1 }).towns, dept, 1);
+      const s = await importMeteoFranceDaily(store, [weather], { updatedBy: 'demo' });
+      process.stdout.write(`${djuDemoLine(s, meteoFileName(dept))}\n`);
+    }
     const [networks] = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM fcu.import');
     const layers = readdirSync(out)
       .filter((f) => f.endsWith('.geojson'))

@@ -19,6 +19,11 @@ Commands:
            heat-network proximity counts per territory
   resolve  SCHEME ID                                    the BatID(s) of an identifier and all their linked ids
            (schemes: batid rnb bdnb_bg bdnb_bc bdtopo parcelle ban dpe rnc siren dvf)
+  keys     create --role public|pro|advisor|admin [--territory 03] [--label T] | list | revoke ID
+           API keys (the token is printed once; only its hash is stored)
+  dju      import FILE… [--reference-period 1991-2020] | set --dept 03 (--year 2023 | --reference)
+           --dju 2450 --source "…" | list [--dept 03] [--format csv|json]
+           degree days per département (Météo-France daily files, or entered by hand)
   demo     [--scale 0.012] [--port 8080]               synth + import + serve (what npm start runs)
 
 Database (every command): embedded PGlite in ./.batid/db by default (--db DIR or BATID_DB=DIR);
@@ -65,6 +70,10 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./resolve-command.js')).runResolve(rest);
     case 'demo':
       return (await import('./demo-command.js')).runDemo(rest);
+    case 'dju':
+      return (await import('./dju-command.js')).runDju(rest);
+    case 'keys':
+      return (await import('./keys-command.js')).runKeys(rest);
     case undefined:
     case 'help':
     case '--help':

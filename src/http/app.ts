@@ -14,6 +14,7 @@ import { indicatorsRoutes } from './indicators-routes.js';
 import { tilesRoutes } from './tiles-routes.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { webRoutes } from './web-routes.js';
+import { coproRoutes } from './copro-routes.js';
 
 export interface AppOptions {
   /** Request logging: one JSON line per request (pino) at this level; off by default (tests). */
@@ -51,6 +52,15 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
         version: '0.1.0',
         description: 'Un identifiant stable par bâtiment, et tout ce que les données publiques en savent.',
       },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'clé d’API créée par `batid keys create`',
+          },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -59,6 +69,7 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
     // our own errors (HttpError) say what happened, 5xx included; anything else is hidden
     const ours = err instanceof HttpError;
     if (status >= 500 && !ours) app.log.error(err);
+    if (status === 401) void reply.header('www-authenticate', 'Bearer realm="batid"');
     void reply.status(status).send({
       error: ours
         ? { code: err.code, message: err.message }
@@ -78,6 +89,7 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   prospectsRoutes(app, store);
   indicatorsRoutes(app, store);
   tilesRoutes(app, store);
+  coproRoutes(app, store);
   const runner = opts.jobs === false ? null : new JobRunner(store, (msg, err) => app.log.error(err, msg));
   jobsRoutes(app, store, runner);
   if (runner) {

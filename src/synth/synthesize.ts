@@ -7,6 +7,7 @@ import { communesOf } from './communes.js';
 import { DPE_TRUTH_FILE, dpeTruthOf, writeDpeTruth } from './dpe-truth.js';
 import { CsvOut, csvtLine, exportColumns, field, headerLine } from './csv-writer.js';
 import { planNetworks, writeNetworks } from './networks.js';
+import { writeSynthMeteo } from './meteo.js';
 import { profileOf as drawProfile, type Profile } from './profile.js';
 import { Prng, seedOf } from './prng.js';
 import type { RowCtx } from './rows.js';
@@ -28,8 +29,10 @@ export interface SynthResult {
 
 /**
  * A synthetic département in the BDNB CSV export layout: every catalogue table (`.csvt` beside
- * each), plus heat networks in the FCU open-data layout and the DPE ground truth
- * (`ground_truth_dpe.csv`, dpe-truth.ts). Same options, same bytes.
+ * each), plus heat networks in the FCU open-data layout, the DPE ground truth
+ * (`ground_truth_dpe.csv`, dpe-truth.ts) and daily weather in Météo-France's layout
+ * (`Q_<dept>_synth-…_RR-T-Vent.csv.gz`, meteo.ts; `batid import` skips it: not a .csv). Same
+ * options, same bytes.
  */
 export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   const { towns, networks, profileOf: pf } = syntheticWorld(opts);
@@ -42,9 +45,10 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     opts.onProgress?.(t.name, tables[t.name]!);
   }
   await writeDpeTruth(join(opts.out, DPE_TRUTH_FILE), dpeTruthOf(towns, pf, opts.seed));
+  const meteo = await writeSynthMeteo(opts.out, towns, opts.dept, opts.seed);
   return {
     tables,
-    files: [...BDNB_TABLES.map((t) => `${t.name}.csv`), ...Object.keys(networks), DPE_TRUTH_FILE],
+    files: [...BDNB_TABLES.map((t) => `${t.name}.csv`), ...Object.keys(networks), DPE_TRUTH_FILE, meteo],
   };
 }
 

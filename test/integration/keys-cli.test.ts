@@ -1,0 +1,79 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { verifyToken } from '../../src/auth/keys.js';
+import { openStore } from '../../src/store/open-store.js';
+import { backends, type Backend } from '../helpers/backends.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+for (const make of backends()) {
+  describe(`batid keys (CLI) [${make().name}]`, () => {
+    let backend: Backend;
+    let args: string[];
+    let env: NodeJS.ProcessEnv;
+    before(async () => {
+      backend = make();
+      await (await backend.open()).close();
+      const conn = backend.connection();
+      args = conn.dbDir ? ['--db', conn.dbDir] : [];
+      env = { ...process.env, DATABASE_URL: conn.databaseUrl ?? '' };
+    });
+    after(async () => backend?.dispose());
+    const cli = (...a: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/batid-dev.ts', 'keys', ...a, ...args], {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+      });
+
+    test('create prints the token once; list shows the key without it; revoke ends it', async () => {
+      const c = cli(
+        'create',
+        '--role',
+        'advisor',
+        '--territory',
+        '03,200071512',
+        '--label',
+        'Guichet Allier',
+      );
+      assert.equal(c.status, 0, c.stderr);
+      const token = c.stdout.trim();
+      assert.match(token, /^batid_[a-z0-9]{10}_[A-Za-z0-9_-]{32,}$/);
+      assert.match(c.stderr, /shown only once/);
+      const id = token.split('_')[1]!;
+      const l = cli('list', '--format', 'json');
+      assert.equal(l.status, 0, l.stderr);
+      assert.ok(!l.stdout.includes(token.split('_')[2]!), 'the secret is never listed');
+      const keys = JSON.parse(l.stdout) as { id: string; role: string; territories: string[] }[];
+      assert.deepEqual(
+        keys.map((k) => [k.id, k.role, k.territories]),
+        [[id, 'advisor', ['03', '200071512']]],
+      );
+      // the database the CLI wrote (backend.open() would make a fresh one)
+      const reopen = () => openStore(backend.connection());
+      let store = await reopen();
+      assert.equal((await verifyToken(store, token))?.id, id);
+      assert.equal(await verifyToken(store, `${token.slice(0, -1)}x`), null, 'a wrong secret is refused');
+      await store.close();
+      assert.equal(cli('revoke', id).status, 0);
+      assert.equal(cli('revoke', id).status, 1, 'already revoked');
+      store = await reopen();
+      assert.equal(await verifyToken(store, token), null);
+      await store.close();
+    });
+
+    test('bad role or territory: exit 2 with the reason', () => {
+      const r = cli('create', '--role', 'king');
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /role: expected one of public, pro, advisor, admin/);
+      const t = cli('create', '--role', 'advisor', '--territory', '999');
+      assert.equal(t.status, 2);
+      assert.match(t.stderr, /territory: "999"/);
+      const n = cli('create', '--role', 'advisor');
+      assert.equal(n.status, 2);
+      assert.match(n.stderr, /advisor key needs a territory/);
+    });
+  });
+}
