@@ -87,7 +87,8 @@ export async function startServer(t: Target, port: number): Promise<ChildProcess
     ],
     {
       cwd: ROOT,
-      env: { ...process.env, ...t.env },
+      // capacity is measured, not the per-client limits
+      env: { ...process.env, BATID_RATE_LIMIT: 'off', ...t.env },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );

@@ -12,6 +12,7 @@ import { networkImportLines } from './import-networks-command.js';
 import { DB_OPTIONS, USAGE, parse } from './main.js';
 import { Progress } from './progress.js';
 import { SERVE_OPTIONS, parseLogLevel, parsePort, serve } from './serve-command.js';
+import { parseRateLimits } from '../http/rate-limit.js';
 
 /** ≈ 5,000 buildings of a synthetic Allier. */
 const DEMO_SCALE = 0.0125;
@@ -80,7 +81,10 @@ export async function runDemo(args: string[]): Promise<number> {
       process.stdout.write(`importing the heat networks of ${out}…\n`);
       process.stdout.write(`${networkImportLines(await importNetworks(store, layers)).join('\n')}\n`);
     }
-    await serve(store, values.host ?? '127.0.0.1', port, { logLevel: parseLogLevel(values.log) });
+    await serve(store, values.host ?? '127.0.0.1', port, {
+      logLevel: parseLogLevel(values.log),
+      rateLimit: parseRateLimits(process.env.BATID_RATE_LIMIT),
+    });
   } finally {
     await store.close();
   }

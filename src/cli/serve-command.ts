@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { addressServiceOf } from '../address/address-service.js';
 import { buildApp, type AppOptions } from '../http/app.js';
+import { parseRateLimits } from '../http/rate-limit.js';
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { DB_OPTIONS, USAGE, parse } from './main.js';
@@ -124,7 +125,10 @@ export async function runServe(args: string[]): Promise<number> {
   if (workers > 1 && cluster.isPrimary) return supervise(workers);
   const store = await openStore(options);
   try {
-    await serve(store, values.host ?? '127.0.0.1', port, { logLevel: parseLogLevel(values.log) });
+    await serve(store, values.host ?? '127.0.0.1', port, {
+      logLevel: parseLogLevel(values.log),
+      rateLimit: parseRateLimits(process.env.BATID_RATE_LIMIT),
+    });
   } finally {
     await store.close();
   }

@@ -15,19 +15,35 @@ import { tilesRoutes } from './tiles-routes.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { webRoutes } from './web-routes.js';
 import { coproRoutes } from './copro-routes.js';
+import { rateLimit, type RateLimits } from './rate-limit.js';
+import { refuseNul, securityHeaders } from './security.js';
+import { BODY_LIMIT_BYTES, DEFAULT_HANDLER_TIMEOUT_MS } from './limits.js';
 
 export interface AppOptions {
   /** Request logging: one JSON line per request (pino) at this level; off by default (tests). */
   logLevel?: 'info' | 'warn' | 'error' | 'silent';
   /** Run queued bulk jobs in this process (default true). */
   jobs?: boolean;
+  /** Requests per minute per IP and per key (429 beyond); off by default (tests), on in `batid serve`. */
+  rateLimit?: RateLimits | false;
+  /** A request that takes longer gets a 503 `timeout` (default 30 s; long routes set their own). */
+  handlerTimeoutMs?: number;
 }
 
 /** The HTTP app: routes adapt HTTP to services, nothing else. */
 export async function buildApp(store: Store, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logLevel && opts.logLevel !== 'silent' ? { level: opts.logLevel } : false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    handlerTimeout: opts.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
+    // slow clients: the whole request within 2 min, headers within 20 s, idle keep-alive 10 s
+    requestTimeout: 120_000,
+    keepAliveTimeout: 10_000,
   });
+  app.server.headersTimeout = 20_000;
+  securityHeaders(app);
+  refuseNul(app);
+  if (opts.rateLimit) rateLimit(app, store, opts.rateLimit);
   // CORS for reads: any page may GET the public data (writes and pro routes are not opened)
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD') void reply.header('access-control-allow-origin', '*');
@@ -73,7 +89,7 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
     void reply.status(status).send({
       error: ours
         ? { code: err.code, message: err.message }
-        : { code: errorCode(status, err.code), message: status >= 500 ? 'internal error' : err.message },
+        : { code: errorCode(status, err.code), message: publicMessage(status, err) },
     });
   });
   app.setNotFoundHandler((req, reply) => {
@@ -108,10 +124,21 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   return app;
 }
 
+/** What a client may read of an error that is not ours: 5xx details stay in the log. */
+function publicMessage(status: number, err: Error & { code?: string }): string {
+  if (err.code === 'FST_ERR_HANDLER_TIMEOUT')
+    return 'the request took too long and was stopped: ask for less (a smaller bbox, one commune, fewer rows) or use a bulk job';
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return `the request body is larger than ${BODY_LIMIT_BYTES} bytes (upload big files to the bulk routes)`;
+  return status >= 500 ? 'internal error' : err.message;
+}
+
 /** Stable error codes: ours as they are, Fastify's mapped (request validation → `invalid_parameter`). */
 function errorCode(status: number, code: string | undefined): string {
+  if (code === 'FST_ERR_HANDLER_TIMEOUT') return 'timeout';
   if (status >= 500) return 'internal_error';
   if (code === 'FST_ERR_VALIDATION') return 'invalid_parameter';
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'payload_too_large';
   if (!code || code.startsWith('FST_')) return 'bad_request';
   return code;
 }

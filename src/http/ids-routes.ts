@@ -6,6 +6,7 @@ import { linkedIds } from '../ids/linked-ids.js';
 import { resolve, ResolveInputError, SCHEMES } from '../ids/resolve.js';
 import type { Store } from '../store/store.js';
 import { badRequest, notFound } from './errors.js';
+import { LONG_HANDLER_TIMEOUT_MS } from './limits.js';
 
 /** Identifier routes: resolve, lifecycle history, change feed. They adapt HTTP; the logic is in src/ids. */
 export function idsRoutes(app: FastifyInstance, store: Store): void {
@@ -50,6 +51,7 @@ export function idsRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Querystring: { since: string; dept?: string; format?: 'ndjson' | 'csv' } }>(
     '/v1/changes',
     {
+      handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
       schema: {
         querystring: {
           type: 'object',

@@ -7,6 +7,7 @@ import {
 } from '../renovation/territory-indicators.js';
 import type { Store } from '../store/store.js';
 import { badRequest } from './errors.js';
+import { LONG_HANDLER_TIMEOUT_MS } from './limits.js';
 
 interface IndicatorsQuery {
   level: TerritoryLevel;
@@ -21,6 +22,7 @@ export function indicatorsRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Querystring: IndicatorsQuery }>(
     '/v1/indicators',
     {
+      handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
       schema: {
         summary: 'Indicateurs territoriaux de la rénovation (commune, EPCI, IRIS, département)',
         description:

@@ -8,6 +8,7 @@ import { createEligibilityJob, jobInfo, type JobInfo } from '../jobs/job-store.j
 import type { Store } from '../store/store.js';
 import { badRequest, HttpError, notFound } from './errors.js';
 import { sendXlsx } from './xlsx-reply.js';
+import { LONG_HANDLER_TIMEOUT_MS } from './limits.js';
 
 const RAW_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/octet-stream'];
 
@@ -93,6 +94,7 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
       '/v1/eligibility/bulk',
       {
         bodyLimit: BULK_INPUT_MAX_BYTES,
+        handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
         schema: {
           summary:
             'Test d’éligibilité en masse : un fichier CSV/TSV (≤ 50 Mo, corps text/csv ou formulaire multipart) avec une colonne d’adresse ou des colonnes lon/lat ; répond 202 avec l’identifiant du traitement',
@@ -171,6 +173,7 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id/result.csv',
     {
+      handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
       schema: {
         summary: 'Les résultats en CSV (séparateur ;, UTF-8 avec BOM)',
         params: { type: 'object', properties: { id: { type: 'string' } } },
@@ -193,6 +196,7 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id/result.xlsx',
     {
+      handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
       schema: {
         summary: 'Les résultats en XLSX (feuilles Résultats et Légende)',
         params: { type: 'object', properties: { id: { type: 'string' } } },
@@ -207,6 +211,7 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id/changes',
     {
+      handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
       schema: {
         summary:
           'Les lignes dont le résultat a changé lors d’une mise à jour des réseaux, avec la transition',

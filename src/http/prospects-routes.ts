@@ -16,6 +16,7 @@ import {
 import type { Store } from '../store/store.js';
 import { badRequest, notFound } from './errors.js';
 import { sendXlsx } from './xlsx-reply.js';
+import { LONG_HANDLER_TIMEOUT_MS } from './limits.js';
 
 const nullable = (type: string, description?: string) => ({
   type: [type, 'null'],
@@ -136,6 +137,7 @@ export function prospectsRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Querystring: ProspectsQuery }>(
     '/v1/prospects',
     {
+      handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
       schema: {
         summary:
           'Prospects d’un réseau de chaleur : bâtiments chauffés au gaz ou au fioul collectif à moins de distance_m d’un réseau de chaleur ouvert aux raccordements (tracé connu) — dans une commune, autour d’un réseau ou dans une emprise, un seul des trois ; pagination par curseur, ou toutes les lignes en CSV',
@@ -207,6 +209,7 @@ export function prospectsRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Querystring: { dept?: string } }>(
     '/v1/indicators/networks',
     {
+      handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
       schema: {
         summary:
           'Bâtiments et logements à 50, 100 et 150 m d’un réseau de chaleur ouvert, par département et par mode de chauffage (gaz collectif, fioul collectif, gaz individuel), nombre de réseaux et taux EnR&R — la présentation des statistiques France Chaleur Urbaine',
