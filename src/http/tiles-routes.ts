@@ -3,6 +3,7 @@ import type { Store } from '../store/store.js';
 import { checkTile, MAX_ZOOM, TILE_LAYERS, TileInputError, type TileLayer } from '../tiles/tile-coords.js';
 import { tileServiceOf } from '../tiles/tile-service.js';
 import { badRequest } from './errors.js';
+import { LONG_HANDLER_TIMEOUT_MS } from './limits.js';
 
 interface TileParams {
   layer: TileLayer;
@@ -19,11 +20,15 @@ export function tilesRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Params: TileParams }>(
     '/tiles/:layer/:z/:x/:y.pbf',
     {
+      // the first building tile after an import rebuilds tiles.building (~20–50 s at scale 1)
+      handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
       schema: {
         summary: 'Tuiles vectorielles (Mapbox Vector Tile v2, Web Mercator XYZ)',
         description:
           'Une couche MVT par tuile, nommée comme la couche demandée, étendue 4096. ' +
-          '`buildings` (zoom ≥ 13) : un bâtiment debout par entité, avec batid, classe_dpe (dernier DPE 2021 valide, ' +
+          '`buildings` (zoom ≥ 13) : un bâtiment debout par entité ; à z13, seulement ceux qui couvrent au moins un pixel ' +
+          '(tuile affichée sur 512 px : emprise ≥ 91 m² en Web Mercator, ~44 m² au sol en métropole), tous à partir de z14 ; ' +
+          'avec batid, classe_dpe (dernier DPE 2021 valide, ' +
           'sinon le DPE représentatif de la BDNB), classe_dpe_2026, energie_chauffage, installation_chauffage ' +
           '(collectif | individuel), annee_construction, nb_log, usage. `networks` : réseaux de chaleur et de froid, ' +
           'réseaux et zones en construction, PDP (layer, id_fcu, nom, gestionnaire, taux_enrr, contenu_co2). ' +

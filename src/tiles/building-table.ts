@@ -4,10 +4,19 @@
  * its group's latest valid 2021-method certificate (renovation.batiment, as the indicators count
  * it), else the group's representative DPE of the BDNB; its heating from
  * the same source as its label; construction year, dwellings and use from the BDNB (ffo_bat).
+ *
+ * What makes a cold tile cheap (migrations/0010_tiles_geometry.sql): the footprint stored in
+ * Web Mercator (no reprojection per tile), `min_zoom` (footprints under one pixel of a z13 tile
+ * start at z14), the rows written in geohash order with the GiST index built after them (a
+ * tile reads few pages), and on the embedded backend each feature as one JSON text (properties
+ * and coordinates: what its JavaScript encoder parses; PGlite writing several columns, or a
+ * geometry as text, at every tile costs several times more).
  */
 import type { Store } from '../store/store.js';
 import { ensureDerived } from './derived-table.js';
+import { BUILDINGS_FULL_ZOOM, BUILDINGS_MIN_ZOOM, MIN_AREA_M2_BELOW_FULL_ZOOM } from './tile-layers.js';
 
+/** $1: the smallest footprint (Mercator m²) shown below the full zoom; $2: write `feature`. */
 const BUILD_SQL = `
   WITH b AS (
     SELECT b.code_departement_insee AS d, b.batid,
@@ -16,7 +25,8 @@ const BUILD_SQL = `
            CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_energie_chauffage ELSE r.type_energie_chauffage END AS energie_chauffage,
            lower(CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_installation_chauffage
                       ELSE r.type_installation_chauffage END) AS inst,
-           f.annee_construction, f.nb_log, f.usage_niveau_1_txt AS usage, c.geom_cstr AS geom
+           f.annee_construction, f.nb_log, f.usage_niveau_1_txt AS usage,
+           ST_Transform(c.geom_cstr, 3857) AS geom
       FROM bdnb.batiment_construction c
       JOIN batid.building b ON b.batiment_construction_id = c.batiment_construction_id
                            AND b.code_departement_insee = c.code_departement_insee AND b.status = 'constructed'
@@ -29,20 +39,28 @@ const BUILD_SQL = `
              ON f.code_departement_insee = c.code_departement_insee AND f.batiment_groupe_id = c.batiment_groupe_id
      WHERE c.geom_cstr IS NOT NULL)
   INSERT INTO tiles.building (code_departement_insee, batid, classe_dpe, classe_dpe_2026, energie_chauffage,
-                              installation_chauffage, annee_construction, nb_log, usage, props, geom, geojson)
+                              installation_chauffage, annee_construction, nb_log, usage, min_zoom, geom, feature)
   SELECT d, batid, classe_dpe, classe_dpe_2026, energie_chauffage, i, annee_construction, nb_log, usage,
-         json_strip_nulls(json_build_object('batid', batid, 'classe_dpe', classe_dpe, 'classe_dpe_2026', classe_dpe_2026,
-           'energie_chauffage', energie_chauffage, 'installation_chauffage', i,
-           'annee_construction', annee_construction, 'nb_log', nb_log, 'usage', usage))::text,
-         geom, ST_AsGeoJSON(geom, 1)
-    FROM (SELECT b.*, CASE WHEN inst IN ('collectif', 'individuel') THEN inst END AS i FROM b) x`;
+         CASE WHEN ST_Area(geom) >= $1::float8 THEN ${BUILDINGS_MIN_ZOOM} ELSE ${BUILDINGS_FULL_ZOOM} END,
+         geom,
+         CASE WHEN $2::boolean THEN
+           json_build_array(
+             json_strip_nulls(json_build_object('batid', batid, 'classe_dpe', classe_dpe, 'classe_dpe_2026', classe_dpe_2026,
+               'energie_chauffage', energie_chauffage, 'installation_chauffage', i,
+               'annee_construction', annee_construction, 'nb_log', nb_log, 'usage', usage)),
+             ST_AsGeoJSON(geom, 2, 0)::json -> 'coordinates')::text
+         END
+    FROM (SELECT b.*, CASE WHEN inst IN ('collectif', 'individuel') THEN inst END AS i FROM b) x
+   ORDER BY ST_GeoHash(ST_Transform(ST_Centroid(geom), 4326), 10)`;
 
 /** Rebuilds tiles.building unless it was built from `version` already. */
 export async function ensureBuildingTable(store: Store, version: string): Promise<void> {
   await ensureDerived(store, 'building', version, async (tx) => {
     // statistics first: PGlite has no autovacuum, and a plan on empty statistics can loop
     await tx.exec(`ANALYZE batid.building; ANALYZE renovation.batiment`);
-    await tx.query(`TRUNCATE tiles.building`);
-    await tx.query(BUILD_SQL);
+    // the index built once after the rows (in one sorted pass) rather than row by row
+    await tx.exec(`TRUNCATE tiles.building; DROP INDEX IF EXISTS tiles.tiles_building_geom_gist`);
+    await tx.query(BUILD_SQL, [MIN_AREA_M2_BELOW_FULL_ZOOM, store.kind === 'embedded']);
+    await tx.exec(`CREATE INDEX tiles_building_geom_gist ON tiles.building USING gist (geom)`);
   });
 }

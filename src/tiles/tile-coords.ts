@@ -101,3 +101,14 @@ export function tileBboxL93(t: TileId): [number, number, number, number] | null 
 
 export const bboxesIntersect = (a: readonly number[], b: readonly number[]) =>
   a[0]! <= b[2]! && b[0]! <= a[2]! && a[1]! <= b[3]! && b[1]! <= a[3]!;
+
+/** [xmin, ymin, xmax, ymax] of a tile in Web Mercator metres (EPSG:3857, as ST_TileEnvelope). */
+export function tileBoundsMercator({ z, x, y }: TileId): [number, number, number, number] {
+  const size = tileSizeM(z);
+  return [
+    -HALF_WORLD_M + x * size,
+    HALF_WORLD_M - (y + 1) * size,
+    -HALF_WORLD_M + (x + 1) * size,
+    HALF_WORLD_M - y * size,
+  ];
+}

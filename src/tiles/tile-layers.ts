@@ -1,14 +1,27 @@
 /**
  * What each tile layer holds: its zooms and one SQL query selecting the features of a tile, with
- * their properties and their Lambert-93 geometry (`geom`). Both encoders (tile-encoders.ts) wrap
- * the same query, so both backends give the same features and properties.
+ * their properties and their geometry (`geom`: Lambert-93, or Web Mercator for the buildings).
+ * Both encoders (tile-encoders.ts) wrap the same query, so both backends give the same features
+ * and properties.
  *
  * Parameters of every query: $1..$4 the tile's Lambert-93 box (with its buffer), $5 the
  * départements it lies in, comma-separated (every partitioned table is filtered on them first,
  * so a tile reads only its départements' partitions — one shard), $6 the simplification
- * tolerance in metres (lines and polygons at low zoom).
+ * tolerance in metres (lines and polygons at low zoom), $7..$9 the tile's z, x, y.
  */
-import type { TileLayer } from './tile-coords.js';
+import { BUFFER, EXTENT, tileSizeM, type TileLayer } from './tile-coords.js';
+
+/** The buildings' first zoom, and the zoom from which every footprint is in the tiles. */
+export const BUILDINGS_MIN_ZOOM = 13;
+export const BUILDINGS_FULL_ZOOM = 14;
+/**
+ * Below the full zoom, a footprint must cover at least one pixel of the tile drawn 512 px wide
+ * (MapLibre's size for vector tiles), i.e. 8 × 8 units of the 4096 grid: 91 m² in Web Mercator at
+ * z13, ~44 m² on the ground in mainland France (31% of the synthetic département's buildings:
+ * sheds, garages, small houses). They could not be seen there, and cost as much as the others to
+ * encode; from z14 every building is in the tiles (tiles.building `min_zoom`).
+ */
+export const MIN_AREA_M2_BELOW_FULL_ZOOM = (tileSizeM(BUILDINGS_MIN_ZOOM) / 512) ** 2;
 
 export interface LayerSpec {
   minZoom: number;
@@ -18,10 +31,11 @@ export interface LayerSpec {
   /** Property names, in the order the query returns them (then `geom`). */
   properties: readonly string[];
   /**
-   * The query also returns the properties as one JSON text column `props` and the geometry as
-   * GeoJSON text `geojson` (stored so, read as they are).
+   * Polygons stored in EPSG:3857 (tiles.building): the query finds them by the tile's own
+   * envelope ($7..$9) and returns `geom` in EPSG:3857 and, on the embedded backend, `feature`
+   * (the JSON text `[properties, GeoJSON coordinates]`).
    */
-  stored?: boolean;
+  mercatorPolygons?: boolean;
   sql: string;
 }
 
@@ -31,12 +45,13 @@ const DEPTS = `string_to_array($5::text, ',')`;
 const simplified = (g: string) =>
   `CASE WHEN $6::float8 > 0 AND GeometryType(${g}) <> 'POINT' THEN ST_Simplify(${g}, $6::float8, true) ELSE ${g} END`;
 
-/** Derived per import by building-table.ts (labels, heating, construction). */
+/** Derived per import by building-table.ts (labels, heating, construction, Web Mercator). */
 const BUILDINGS_SQL = `
   SELECT t.batid, t.classe_dpe, t.classe_dpe_2026, t.energie_chauffage, t.installation_chauffage,
-         t.annee_construction, t.nb_log, t.usage, t.props, t.geojson, t.geom
+         t.annee_construction, t.nb_log, t.usage, t.feature, t.geom
     FROM tiles.building t
-   WHERE t.code_departement_insee = ANY(${DEPTS}) AND t.geom && ${BOX}`;
+   WHERE t.code_departement_insee = ANY(${DEPTS}) AND t.min_zoom <= $7::int
+     AND t.geom && ST_TileEnvelope($7::int, $8::int, $9::int, margin => ${BUFFER / EXTENT})`;
 
 const NETWORKS_SQL = `
   SELECT n.layer, n.id_fcu, n.name AS nom, n.operator AS gestionnaire, n.enrr_rate AS taux_enrr,
@@ -70,7 +85,7 @@ const COMMUNES_SQL = `
 
 export const LAYERS: Record<TileLayer, LayerSpec> = {
   buildings: {
-    minZoom: 13,
+    minZoom: BUILDINGS_MIN_ZOOM,
     maxZoom: 22,
     byDept: true,
     properties: [
@@ -83,7 +98,7 @@ export const LAYERS: Record<TileLayer, LayerSpec> = {
       'nb_log',
       'usage',
     ],
-    stored: true,
+    mercatorPolygons: true,
     sql: BUILDINGS_SQL,
   },
   networks: {

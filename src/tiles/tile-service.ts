@@ -143,10 +143,10 @@ export class TileService {
     // the buildings come from the imports only (not from the networks)
     if (layer === 'buildings') await this.derived('buildings', version.split(':')[0]!, ensureBuildingTable);
     const tolerance = t.z >= 14 ? 0 : tileSizeM(t.z) * SIMPLIFY_FRACTION;
-    const params: LayerParams = [...box, depts.join(','), tolerance];
+    const params: LayerParams = [...box, depts.join(','), tolerance, t.z, t.x, t.y];
     return this.store.kind === 'postgres'
-      ? encodeWithPostgis(this.store, layer, spec, t, params)
-      : encodeInJs(this.store, layer, spec, t, params);
+      ? encodeWithPostgis(this.store, layer, spec, params)
+      : encodeInJs(this.store, layer, spec, params);
   }
 
   /** A derived table (tiles.building, tiles.commune) built from `version`, once per process. */

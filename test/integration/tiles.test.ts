@@ -34,6 +34,28 @@ function decode(body: Buffer, layer: string): Props[] {
 
 const url = (layer: string, t: TileId) => `/tiles/${layer}/${t.z}/${t.x}/${t.y}.pbf`;
 
+/** The buildings of a tile with their rings (tile coordinates), each checked as MVT v2 asks. */
+function buildingRings(body: Buffer): { batid: string; props: Props; rings: { x: number; y: number }[][] }[] {
+  const l = new VectorTile(new PbfReader(body)).layers.buildings!;
+  const out = [];
+  for (let i = 0; i < l.length; i++) {
+    const f = l.feature(i);
+    assert.equal(f.type, 3, 'a polygon');
+    const rings = f.loadGeometry();
+    // surveyor's formula in tile coordinates: the first ring (an exterior) has a positive area
+    let area2 = 0;
+    const r0 = rings[0]!;
+    for (let j = 0, k = r0.length - 1; j < r0.length; k = j++)
+      area2 += r0[k]!.x * r0[j]!.y - r0[j]!.x * r0[k]!.y;
+    assert.ok(area2 > 0, `exterior ring wound as MVT v2 asks (${f.properties.batid})`);
+    // clipped to the tile and its buffer (64 units)
+    for (const r of rings)
+      for (const p of r) assert.ok(p.x >= -64 && p.x <= 4160 && p.y >= -64 && p.y <= 4160);
+    out.push({ batid: String(f.properties.batid), props: f.properties as Props, rings });
+  }
+  return out;
+}
+
 for (const make of backends()) {
   describe(`vector tiles [${make().name}]`, () => {
     let db: SyntheticDb;
@@ -120,6 +142,55 @@ for (const make of backends()) {
       ).find((x) => x.batid === ffo!.batid);
       assert.equal(f?.annee_construction, ffo!.annee);
       assert.equal(f?.nb_log, ffo!.nb_log);
+    });
+
+    test('buildings under one pixel of a z13 tile start at z14; footprints where they are, wound and clipped', async () => {
+      // a standing building under 91 m² in Web Mercator (one pixel of a z13 tile drawn 512 px wide), and a large one
+      const picks = await store.query<{
+        batid: string;
+        lon: number;
+        lat: number;
+        m2: number;
+        annee: number | null;
+      }>(
+        `WITH b AS (
+           SELECT b.batid, ST_Area(ST_Transform(c.geom_cstr, 3857)) AS m2, f.annee_construction AS annee,
+                  ST_Transform(ST_PointOnSurface(c.geom_cstr), 4326) AS p
+             FROM batid.building b
+             JOIN bdnb.batiment_construction c ON c.batiment_construction_id = b.batiment_construction_id
+                                               AND c.code_departement_insee = b.code_departement_insee
+             LEFT JOIN bdnb.batiment_groupe_ffo_bat f ON f.batiment_groupe_id = c.batiment_groupe_id
+                                                     AND f.code_departement_insee = c.code_departement_insee
+            WHERE b.status = 'constructed' AND c.geom_cstr IS NOT NULL)
+         (SELECT batid, ST_X(p) AS lon, ST_Y(p) AS lat, m2, annee FROM b WHERE m2 < 60 ORDER BY batid LIMIT 2)
+         UNION ALL
+         (SELECT batid, ST_X(p), ST_Y(p), m2, annee FROM b WHERE m2 > 400 AND annee IS NOT NULL ORDER BY batid LIMIT 2)`,
+      );
+      assert.equal(picks.length, 4, JSON.stringify(picks));
+      for (const p of picks) {
+        for (const z of [13, 14, 16]) {
+          const t = tileOf(p.lon, p.lat, z);
+          const r = await get(url('buildings', t));
+          assert.equal(r.statusCode, 200, `${p.batid} z${z}`);
+          const f = buildingRings(r.rawPayload).find((x) => x.batid === p.batid);
+          if (p.m2 < 60 && z === 13) {
+            assert.equal(f, undefined, `${p.batid} (${p.m2.toFixed(0)} m²) left out at z13`);
+            continue;
+          }
+          assert.ok(f, `${p.batid} (${p.m2.toFixed(0)} m²) in its z${z} tile`);
+          if (p.annee !== null)
+            assert.equal(f.props.annee_construction, p.annee, 'attributes kept at every zoom');
+          // the building's point in tile coordinates lies within its footprint's box (±1 unit)
+          const n = 2 ** z;
+          const px = (((p.lon + 180) / 360) * n - t.x) * 4096;
+          const rad = (p.lat * Math.PI) / 180;
+          const py = (((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n - t.y) * 4096;
+          const xs = f.rings[0]!.map((q) => q.x);
+          const ys = f.rings[0]!.map((q) => q.y);
+          assert.ok(px >= Math.min(...xs) - 1 && px <= Math.max(...xs) + 1, `x of ${p.batid} at z${z}`);
+          assert.ok(py >= Math.min(...ys) - 1 && py <= Math.max(...ys) + 1, `y of ${p.batid} at z${z}`);
+        }
+      }
     });
 
     test('empty tiles answer 204: the sea, and buildings below zoom 13', async () => {
