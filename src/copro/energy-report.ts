@@ -10,42 +10,12 @@ import {
   computeYears,
   HEAT_NETWORK_DEFAULT_CO2,
   type BeforeAfter,
-  type EnergyYear,
   type YearDegreeDays,
 } from './energy.js';
+import type { EnergyReport } from './api-types.js';
 import type { BuildingPlace, EnergyRecord } from './record-service.js';
 
-export interface EnergyReport {
-  batid: string;
-  name: string;
-  heated_surface_m2: number;
-  reseau: { id_fcu: number; name: string | null; co2_kg_kwh: number; source: string } | null;
-  co2_heat_network_kg_kwh: number;
-  years: EnergyYear[];
-  degree_days: {
-    reference: number | null;
-    source_reference: string | null;
-    years: Record<string, { dju: number; source: string }>;
-  };
-  comparison: {
-    dpe: {
-      classe_bilan_dpe: string | null;
-      classe_facteur_2026: string | null;
-      conso_5_usages_ep_m2_moyenne: number | null;
-      nb_dpe: number;
-      date_dernier_dpe: string | null;
-      source: string;
-    } | null;
-    dle: {
-      millesime: string;
-      energie: 'gaz' | 'electricite' | 'reseau_chaleur';
-      conso_tot_kwh: number;
-      nb_pdl: number | null;
-    }[];
-    note: string;
-  };
-  before_after: BeforeAfter[];
-}
+export type { EnergyReport } from './api-types.js';
 
 interface NetworkRow {
   id_fcu: number;

@@ -107,9 +107,21 @@ export interface Bill extends BillInput {
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+const PARIS_DAY = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Paris',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+/** The date in metropolitan France (YYYY-MM-DD): what « today » means to the users. */
+export function parisDate(now = new Date()): string {
+  return PARIS_DAY.format(now);
+}
+
 /** Checks a bill line and converts its quantity to kWh final; errors name the field (`bills[2].unit`). */
 export function validateBill(b: BillInput, at: string, today = new Date()): Bill {
-  const thisYear = today.getUTCFullYear();
+  const thisYear = Number(parisDate(today).slice(0, 4));
+  if (typeof b !== 'object' || b === null) throw new EnergyInputError(at, 'expected a bill line object');
   if (!Number.isInteger(b.year) || b.year < 1990)
     throw new EnergyInputError(`${at}.year`, `expected a year from 1990, got ${String(b.year)}`);
   if (b.year > thisYear)

@@ -7,58 +7,29 @@ import { randomUUID } from 'node:crypto';
 import { audit, type Actor } from '../auth/audit.js';
 import { coversPlace, type ApiKey } from '../auth/keys.js';
 import type { Queryable, Store } from '../store/store.js';
-import { EnergyInputError } from './energy.js';
+import {
+  SARE_ACTS,
+  STAGE_LABELS,
+  STAGES,
+  type Project,
+  type ProjectDashboard,
+  type ProjectDetail,
+  type SareAct,
+  type Stage,
+} from './api-types.js';
+import { EnergyInputError, parisDate } from './energy.js';
+
+export { SARE_ACTS, STAGE_LABELS, STAGES } from './api-types.js';
+export type { Project, ProjectDashboard, ProjectDetail, SareAct, Stage } from './api-types.js';
 import { energyReport } from './energy-report.js';
 import { getRecord, RecordAccessError, validDate, type BuildingPlace } from './record-service.js';
-
-export const STAGES = ['premier_contact', 'audit', 'travaux_votes', 'travaux_realises', 'suivi'] as const;
-export type Stage = (typeof STAGES)[number];
-export const STAGE_LABELS: Record<Stage, string> = {
-  premier_contact: 'Premier contact',
-  audit: 'Audit',
-  travaux_votes: 'Travaux votés',
-  travaux_realises: 'Travaux réalisés',
-  suivi: 'Suivi',
-};
-
-/** Acts of the SARE programme (Service d’accompagnement pour la rénovation énergétique). */
-export const SARE_ACTS = {
-  A1: 'Information de premier niveau',
-  A2: 'Conseil personnalisé',
-  A3: 'Réalisation d’un audit énergétique',
-  A4: 'Accompagnement des travaux de rénovation globale',
-  A4bis: 'Accompagnement des travaux de rénovation (hors rénovation globale)',
-  A5: 'Maîtrise d’œuvre d’une rénovation globale',
-  B1: 'Information de premier niveau (petit tertiaire privé)',
-  B2: 'Conseil aux entreprises (petit tertiaire privé)',
-} as const;
-export type SareAct = keyof typeof SARE_ACTS;
-
-export interface Project {
-  id: string;
-  batid: string;
-  code_departement_insee: string;
-  code_commune_insee: string | null;
-  title: string;
-  stage: Stage;
-  stage_changed_at: string;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface ProjectDetail extends Project {
-  stages: { stage: Stage; date: string; key_id: string }[];
-  notes: { id: string; date: string; text: string; key_id: string }[];
-  acts: { id: string; code: SareAct; label: string; date: string; comment: string; key_id: string }[];
-}
 
 const COLS = `p.id, p.batid, p.code_departement_insee, p.code_commune_insee, p.title, p.stage,
   p.stage_changed_at::text AS stage_changed_at, p.created_by,
   to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at,
   to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at`;
 
-const today = () => new Date().toISOString().slice(0, 10);
+const today = () => parisDate();
 
 function stageOf(s: unknown, field = 'stage'): Stage {
   if (typeof s !== 'string' || !(STAGES as readonly string[]).includes(s))
@@ -337,27 +308,6 @@ export async function actsCsv(
       .join(';'),
   );
   return `\ufeff${[ACTS_CSV_COLUMNS.join(';'), ...lines].join('\r\n')}\r\n`;
-}
-
-export interface ProjectDashboard {
-  projects: number;
-  by_stage: Record<Stage, number>;
-  acts_per_month: { month: string; code: SareAct; n: number }[];
-  acts_by_code: Partial<Record<SareAct, number>>;
-  finished: {
-    projects: number;
-    /** finished projects whose energy record has years before and after the works */
-    measured: number;
-    kwh_saved_per_year: number;
-    detail: {
-      project_id: string;
-      batid: string;
-      works_date: string;
-      kwh_saved_per_year: number;
-      saving_pct: number | null;
-      basis: string;
-    }[];
-  };
 }
 
 /** Projects by stage, SARE acts per month and kWh saved by finished projects, in the key's territory. */

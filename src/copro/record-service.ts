@@ -7,7 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { audit, type Actor } from '../auth/audit.js';
 import { coversPlace, type ApiKey, type Place } from '../auth/keys.js';
 import type { Queryable, Store } from '../store/store.js';
-import { validateBill, EnergyInputError, type Bill, type BillInput } from './energy.js';
+import type { EnergyRecord, RecordHead, StoredBill, Works } from './api-types.js';
+import { parisDate, validateBill, EnergyInputError, type Bill, type BillInput } from './energy.js';
+
+export type { EnergyRecord, RecordHead, StoredBill, Works } from './api-types.js';
 
 export class RecordAccessError extends Error {
   constructor(
@@ -53,33 +56,6 @@ export async function placeForKey(db: Queryable, key: ApiKey, batid: string): Pr
       `BatID ${batid} is retired; use its successor (GET /v1/buildings/${batid})`,
     );
   return place;
-}
-
-export interface RecordHead {
-  batid: string;
-  code_departement_insee: string;
-  code_commune_insee: string | null;
-  name: string;
-  heated_surface_m2: number;
-  reseau_id_fcu: number | null;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface StoredBill extends Bill {
-  id: string;
-}
-
-export interface Works {
-  id: string;
-  date_fin: string;
-  description: string;
-}
-
-export interface EnergyRecord extends RecordHead {
-  bills: StoredBill[];
-  works: Works[];
 }
 
 export interface RecordInput {
@@ -301,7 +277,7 @@ export function validDate(s: unknown, field: string, today = new Date()): string
     throw new EnergyInputError(field, `expected a date YYYY-MM-DD, got ${JSON.stringify(s)}`);
   if (new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) !== s)
     throw new EnergyInputError(field, `${s} is not a calendar date`);
-  if (s > today.toISOString().slice(0, 10)) throw new EnergyInputError(field, `${s} is in the future`);
+  if (s > parisDate(today)) throw new EnergyInputError(field, `${s} is in the future`);
   return s;
 }
 

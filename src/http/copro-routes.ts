@@ -25,6 +25,8 @@ import {
   putRecord,
   RecordAccessError,
   saveBills,
+  validateBills,
+  type BuildingPlace,
 } from '../copro/record-service.js';
 import {
   actsCsv,
@@ -102,11 +104,18 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
     return p.batid;
   };
   /** The key (advisor of the building's territory, or admin) and the building's place. */
-  const access = async (req: FastifyRequest<{ Params: { batid: string } }>) => {
+  type Access = { key: ApiKey; place: BuildingPlace; batid: string };
+  const granted = new WeakMap<FastifyRequest, Access>();
+  /** Checked once per request (in preValidation when the body is checked there, so 401/403 come first). */
+  const access = async (req: FastifyRequest): Promise<Access> => {
+    const hit = granted.get(req);
+    if (hit) return hit;
     const key = await requireKey(store, req, WRITERS);
-    const batid = batidOf(req.params.batid);
+    const batid = batidOf((req.params as { batid: string }).batid);
     const place = await mapped(() => placeForKey(store, key, batid));
-    return { key, place, batid };
+    const a = { key, place, batid };
+    granted.set(req, a);
+    return a;
   };
   const recordOf = async (batid: string) => {
     const rec = await getRecord(store, batid);
@@ -119,6 +128,21 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
     return rec;
   };
   const tag = { tags: ['suivi énergétique'], security: BEARER };
+  // checked on the body as sent, before the schema's type coercion would turn null into 0
+  const rawBills = async (req: FastifyRequest) => {
+    await access(req);
+    await mapped(async () => validateBills((req.body as { bills?: BillInput[] } | null)?.bills ?? []));
+  };
+  const rawRecord = async (req: FastifyRequest) => {
+    await access(req);
+    const s = (req.body as { heated_surface_m2?: unknown } | null)?.heated_surface_m2;
+    if (typeof s !== 'number')
+      throw new HttpError(
+        400,
+        'invalid_input',
+        `heated_surface_m2: expected a surface in m², got ${JSON.stringify(s)}`,
+      );
+  };
 
   app.get(
     '/v1/energy/reference',
@@ -170,6 +194,7 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
   }>(
     '/v1/buildings/:batid/energy',
     {
+      preValidation: rawRecord,
       schema: {
         ...tag,
         summary: 'Créer ou modifier le suivi énergétique (surface chauffée, nom, réseau de chaleur raccordé)',
@@ -198,6 +223,7 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
   app.post<{ Params: { batid: string }; Body: { bills: BillInput[] } }>(
     '/v1/buildings/:batid/energy/bills',
     {
+      preValidation: rawBills,
       schema: {
         ...tag,
         summary: 'Ajouter des lignes de factures (toutes ou aucune)',
@@ -219,6 +245,7 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
   app.put<{ Params: { batid: string; year: number }; Body: { bills: BillInput[] } }>(
     '/v1/buildings/:batid/energy/years/:year',
     {
+      preValidation: rawBills,
       schema: {
         ...tag,
         summary: 'Saisir (ou ressaisir) toutes les factures d’une année : remplace les lignes de cette année',

@@ -4,45 +4,18 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { importNetworks } from '../../src/networks/import-networks.js';
 import { backends } from '../helpers/backends.js';
+import { checkA11y, CHROMIUM, OUT, ROOT } from './browser.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const OUT = join(ROOT, 'test-results');
-const CHROMIUM = process.env.BATID_CHROMIUM ?? '/usr/bin/chromium';
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 interface Card {
   batid: string;
   sections?: Record<string, { data: unknown }>;
-}
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown }[];
-}
-
-/** axe-core on the page as it is: no serious or critical violation allowed. */
-async function checkA11y(page: Page, name: string): Promise<void> {
-  await page.addScriptTag({ path: AXE });
-  const violations = (await page.evaluate(
-    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)`,
-  )) as AxeViolation[];
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(
-    bad.map(
-      (v) => `${v.impact} ${v.id}: ${v.help} — ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`,
-    ),
-    [],
-    `axe-core on ${name}`,
-  );
 }
 
 const shot = (page: Page, name: string) =>

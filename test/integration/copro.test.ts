@@ -105,6 +105,9 @@ for (const make of backends()) {
         [{ ...good, energy: 'uranium' }, /bills\/1\/energy|bills\[1\]\.energy/],
         [{ ...good, unit: 'stere' }, /bills\[1\]\.unit/],
         [{ ...good, year: 2099 }, /bills\[1\]\.year.*future/],
+        // as sent: null or a string is not a number (the schema's coercion would have made them 0 and 12)
+        [{ ...good, quantity: null }, /bills\[1\]\.quantity: expected a number ≥ 0, got null/],
+        [{ ...good, amount_eur: '12' }, /bills\[1\]\.amount_eur/],
       ];
       for (const [bad, field] of cases) {
         const r = await req('POST', url, 'adv03', { bills: [good, bad] });
@@ -112,6 +115,12 @@ for (const make of backends()) {
         assert.match(r.json().error.message, field);
       }
       assert.equal(await billCount(), before, 'the good line of each rejected request was not saved');
+      // who may write is said before what is wrong with the body
+      assert.equal(
+        (await req('POST', url, undefined, { bills: [{ ...good, quantity: -3 }] })).statusCode,
+        401,
+      );
+      assert.equal((await req('POST', url, 'adv63', { bills: [{ ...good, quantity: -3 }] })).statusCode, 403);
       const wrongYear = await req('PUT', `/v1/buildings/${batid}/energy/years/2026`, 'adv03', {
         bills: [good],
       });

@@ -109,3 +109,100 @@ export interface Job {
   reading?: Record<string, unknown> | null;
   results?: { csv: string; xlsx: string } | null;
 }
+
+// ——— Espace conseiller: the advisor's API key, kept in this browser, sent to this origin only ———
+
+const KEY_STORAGE = 'batid.cle-conseiller';
+
+export function getApiKey(): string | null {
+  try {
+    return localStorage.getItem(KEY_STORAGE) || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Saves (or, with an empty value, forgets) the key and tells the open views. */
+export function setApiKey(token: string | null): void {
+  const t = token?.trim() ?? '';
+  try {
+    if (t) localStorage.setItem(KEY_STORAGE, t);
+    else localStorage.removeItem(KEY_STORAGE);
+  } catch {
+    /* storage refused (private mode): the key lives until the page closes */
+  }
+  window.dispatchEvent(new CustomEvent('batid:cle'));
+}
+
+/** The URL of a path of this app; anything that would leave the origin is refused. */
+function sameOrigin(path: string): string {
+  const url = new URL(path, location.origin);
+  if (!path.startsWith('/') || path.startsWith('//') || url.origin !== location.origin)
+    throw new Error(`refusé : ${path} n’est pas une adresse de cette application`);
+  return url.href;
+}
+
+/** fetch() with the advisor's key as Bearer, on this origin only. */
+export async function authFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  const url = sameOrigin(path);
+  const headers = new Headers(init.headers);
+  const key = getApiKey();
+  if (key) headers.set('authorization', `Bearer ${key}`);
+  return fetch(url, { ...init, headers, credentials: 'same-origin' });
+}
+
+export async function authJson<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
+  const res = await authFetch(path, {
+    method,
+    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  if (res.status === 204) return undefined as T;
+  return parse<T>(res);
+}
+
+/** Fetches a file with the key and hands it to the browser as a download. */
+export async function downloadWithKey(path: string, filename: string): Promise<void> {
+  const res = await authFetch(path);
+  if (!res.ok) await parse(res);
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.hidden = true;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A French sentence for the access errors of the advisor routes; the API's message otherwise. */
+export function accessMessage(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.status === 401)
+      return 'Clé absente ou révoquée : collez une clé conseiller valide dans l’Espace conseiller.';
+    if (err.status === 403)
+      return /territor/i.test(err.message)
+        ? 'Ce bâtiment est hors du territoire de votre clé.'
+        : 'Votre clé n’a pas le rôle conseiller : ces fonctions sont réservées aux conseillers et administrateurs.';
+    return err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** GET /v1/energy/reference, once per page. */
+export interface EnergyReference {
+  uses: { code: string; label: string }[];
+  energies: { code: string; units: string[] }[];
+  electricity_factor: { until_2025: number; from_2026: number };
+  stages: { code: string; label: string }[];
+  sare_acts: { code: string; label: string }[];
+}
+let reference: Promise<EnergyReference> | null = null;
+export function energyReference(): Promise<EnergyReference> {
+  reference ??= getJson<EnergyReference>('/v1/energy/reference').catch((err: unknown) => {
+    reference = null;
+    throw err;
+  });
+  return reference;
+}

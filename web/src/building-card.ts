@@ -198,6 +198,16 @@ function identifiers(card: BuildingCard): HTMLElement {
   );
 }
 
+/** « Suivi énergétique » (advisors): its code is loaded with the card, not with the page. */
+function energySlot(batid: string, label: string | null): HTMLElement {
+  const slot = h('div', { class: 'energy-slot' });
+  void import('./energy-section.js').then(
+    (m) => slot.replaceChildren(m.energySection(batid, label)),
+    () => slot.replaceChildren(h('p', { class: 'error' }, 'Le suivi énergétique n’a pas pu être chargé.')),
+  );
+  return slot;
+}
+
 /** The building card: header, eligibility, DPE history and renovations, then every section. */
 export function renderCard(d: CardData, onClose?: () => void): HTMLElement {
   const { card } = d;
@@ -261,6 +271,7 @@ export function renderCard(d: CardData, onClose?: () => void): HTMLElement {
         : h('p', { class: 'muted' }, `Éligibilité non calculée : ${d.eligibilityError ?? 'inconnue'}.`),
     ),
     dpeHistory(d.dpe),
+    energySlot(card.batid, label),
     h('h3', {}, 'Toutes les données'),
     identifiers(card),
     card.footprint

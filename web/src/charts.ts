@@ -10,12 +10,12 @@ export interface Bar {
 }
 
 /** A chart's frame with no data in it. */
-function emptyChart(title: string, testid: string | undefined): HTMLElement {
+function emptyChart(title: string, testid: string | undefined, empty?: string): HTMLElement {
   return h(
     'figure',
     { class: 'chart-figure', 'data-testid': testid ?? null },
     h('figcaption', {}, title),
-    h('p', { class: 'muted' }, 'Aucune donnée pour ce territoire.'),
+    h('p', { class: 'muted' }, empty ?? 'Aucune donnée pour ce territoire.'),
   );
 }
 
@@ -26,9 +26,17 @@ function emptyChart(title: string, testid: string | undefined): HTMLElement {
 export function barChart(
   title: string,
   bars: Bar[],
-  opts: { unit?: string; innerLabel?: string; testid?: string } = {},
+  opts: {
+    unit?: string;
+    innerLabel?: string;
+    testid?: string;
+    empty?: string;
+    note?: string;
+    /** the header of the table's first column (default « Catégorie ») */
+    category?: string;
+  } = {},
 ): HTMLElement {
-  if (!bars.length) return emptyChart(title, opts.testid);
+  if (!bars.length) return emptyChart(title, opts.testid, opts.empty);
   const W = 480;
   const H = 220;
   const pad = { top: 20, bottom: 32, left: 8, right: 8 };
@@ -87,13 +95,18 @@ export function barChart(
     opts.innerLabel
       ? h('p', { class: 'hint' }, h('span', { class: 'key-inner' }), ` ${opts.innerLabel}`)
       : null,
+    opts.note ? h('p', { class: 'hint' }, opts.note) : null,
     dataTable(title, bars, opts),
   );
 }
 
 /** Horizontal bars, for long category names (heating energies). */
-export function hBarChart(title: string, bars: Bar[], opts: { testid?: string } = {}): HTMLElement {
-  if (!bars.length) return emptyChart(title, opts.testid);
+export function hBarChart(
+  title: string,
+  bars: Bar[],
+  opts: { testid?: string; empty?: string } = {},
+): HTMLElement {
+  if (!bars.length) return emptyChart(title, opts.testid, opts.empty);
   const W = 480;
   const row = 26;
   const labelW = 150;
@@ -130,7 +143,11 @@ export function hBarChart(title: string, bars: Bar[], opts: { testid?: string } 
   );
 }
 
-function dataTable(title: string, bars: Bar[], opts: { unit?: string; innerLabel?: string }): HTMLElement {
+function dataTable(
+  title: string,
+  bars: Bar[],
+  opts: { unit?: string; innerLabel?: string; category?: string },
+): HTMLElement {
   return h(
     'details',
     { class: 'chart-data' },
@@ -145,7 +162,7 @@ function dataTable(title: string, bars: Bar[], opts: { unit?: string; innerLabel
         h(
           'tr',
           {},
-          h('th', { scope: 'col' }, 'Catégorie'),
+          h('th', { scope: 'col' }, opts.category ?? 'Catégorie'),
           h('th', { scope: 'col' }, opts.unit ?? 'Nombre'),
           opts.innerLabel ? h('th', { scope: 'col' }, opts.innerLabel) : null,
         ),

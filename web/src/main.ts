@@ -33,6 +33,12 @@ const PAGES: {
     load: async (main) => (await import('./dashboard-page.js')).dashboardPage(main),
   },
   {
+    re: /^\/projets\/?$/,
+    nav: 'projets',
+    title: 'Projets de rénovation',
+    load: async (main) => (await import('./projects-page.js')).projectsPage(main),
+  },
+  {
     re: /^\/api\/?$/,
     nav: 'api',
     title: 'API',

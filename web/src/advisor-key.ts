@@ -1,0 +1,96 @@
+import { getApiKey, setApiKey } from './api.js';
+import { h, nextId } from './dom.js';
+
+/** `batid_<id>_<secret>` → `batid_<id>_…`: enough to recognise the key, never its secret. */
+const masked = (t: string) => {
+  const m = /^(batid_[a-z0-9]+_)/.exec(t);
+  return m ? `${m[1]}…` : `${t.slice(0, 6)}…`;
+};
+
+/** Calls `fn` whenever the key changes, while `el` is in the page. */
+export function onKeyChange(el: HTMLElement, fn: () => void): void {
+  const listener = () => {
+    if (!el.isConnected) return window.removeEventListener('batid:cle', listener);
+    fn();
+  };
+  window.addEventListener('batid:cle', listener);
+}
+
+/**
+ * « Espace conseiller »: paste the advisor's API key, kept in this browser (localStorage) and sent
+ * as Bearer to this server only; change or forget it.
+ */
+export function advisorKey(level: 'h2' | 'h3' | 'h4' = 'h2'): HTMLElement {
+  const box = h('section', { class: 'advisor-key', 'data-testid': 'advisor-key' });
+  const titleId = nextId('espace-conseiller');
+  box.setAttribute('aria-labelledby', titleId);
+  const render = (editing = false) => {
+    const key = getApiKey();
+    const title = h(level, { id: titleId }, 'Espace conseiller');
+    if (key && !editing) {
+      box.replaceChildren(
+        title,
+        h('p', {}, 'Clé enregistrée dans ce navigateur : ', h('code', {}, masked(key))),
+        h(
+          'p',
+          { class: 'actions' },
+          h(
+            'button',
+            { type: 'button', class: 'button secondary', onclick: () => render(true) },
+            'Changer de clé',
+          ),
+          ' ',
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'button secondary',
+              onclick: () => setApiKey(null),
+            },
+            'Oublier la clé',
+          ),
+        ),
+      );
+      return;
+    }
+    const id = nextId('cle');
+    const hintId = nextId('cle-aide');
+    const input = h('input', {
+      id,
+      type: 'password',
+      name: 'cle',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      'aria-describedby': hintId,
+      class: 'key-input',
+    });
+    const form = h(
+      'form',
+      { class: 'key-form' },
+      h('label', { for: id }, 'Clé d’API conseiller'),
+      h(
+        'p',
+        { id: hintId, class: 'hint' },
+        'Créée par l’administrateur (batid keys create --role advisor). Elle reste dans ce navigateur et n’est envoyée qu’à ce serveur.',
+      ),
+      h(
+        'div',
+        { class: 'inline' },
+        input,
+        h('button', { type: 'submit', class: 'button' }, 'Enregistrer la clé'),
+      ),
+      editing
+        ? h('button', { type: 'button', class: 'link-button', onclick: () => render() }, 'Annuler')
+        : null,
+    );
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (!input.value.trim()) return input.focus();
+      setApiKey(input.value);
+    });
+    box.replaceChildren(title, form);
+  };
+  render();
+  onKeyChange(box, () => render());
+  return box;
+}
