@@ -29,6 +29,7 @@ import {
   type Target,
 } from './bench-lib.js';
 import { machine } from './machine.js';
+import { createKey } from '../src/auth/keys.js';
 
 /** Peak resident memory (MB) of a process, sampled every 50 ms until stopped. */
 function peakRss(pid: number): { stop: () => number } {
@@ -106,22 +107,36 @@ async function networksImported(t: Target, data: string): Promise<void> {
   sh(process.execPath, ['bin/batid.js', 'import-networks', ...layers, ...t.args], t.env);
 }
 
+/** A pro key in the target's database (the bulk routes need one). */
+async function proToken(t: Target): Promise<string> {
+  const store = await t.open();
+  try {
+    return (await createKey(store, { role: 'pro', label: 'bulk bench' })).token;
+  } finally {
+    await store.close();
+  }
+}
+
 async function httpJob(
   port: number,
   serverPid: number,
   path: string,
+  token: string,
 ): Promise<{ seconds: number; rssMb: number; xlsxMb: number }> {
+  const auth = { authorization: `Bearer ${token}` };
   const rss = peakRss(serverPid);
   const t0 = performance.now();
   const res = await fetch(`http://127.0.0.1:${port}/v1/eligibility/bulk`, {
     method: 'POST',
-    headers: { 'content-type': 'text/csv' },
+    headers: { 'content-type': 'text/csv', ...auth },
     body: readFileSync(path),
   });
   if (res.status !== 202) throw new Error(`POST ${res.status}: ${await res.text()}`);
   const { job_id } = (await res.json()) as { job_id: string };
   for (;;) {
-    const j = (await (await fetch(`http://127.0.0.1:${port}/v1/jobs/${job_id}`)).json()) as {
+    const j = (await (
+      await fetch(`http://127.0.0.1:${port}/v1/jobs/${job_id}`, { headers: auth })
+    ).json()) as {
       status: string;
       error: string | null;
     };
@@ -129,7 +144,7 @@ async function httpJob(
     if (j.status === 'failed') throw new Error(`job failed: ${j.error}`);
     await new Promise((ok) => setTimeout(ok, 50));
   }
-  const x = await fetch(`http://127.0.0.1:${port}/v1/jobs/${job_id}/result.xlsx`);
+  const x = await fetch(`http://127.0.0.1:${port}/v1/jobs/${job_id}/result.xlsx`, { headers: auth });
   const bytes = Buffer.from(await x.arrayBuffer());
   const seconds = (performance.now() - t0) / 1000;
   if (x.status !== 200 || bytes.subarray(0, 2).toString() !== 'PK')
@@ -177,9 +192,10 @@ export async function run(args: string[]): Promise<void> {
     await networksImported(t, data);
     const { path, queries } = await inputFile(t, scale, rows);
     const port = 19000 + Math.floor(Math.random() * 1000);
+    const token = await proToken(t);
     const server = await startServer(t, port);
     try {
-      const job = await httpJob(port, server.pid!, path);
+      const job = await httpJob(port, server.pid!, path, token);
       console.log(
         `${t.backend.padEnd(8)} HTTP job        ${rows} rows in ${job.seconds.toFixed(1)} s = ${Math.round(rows / job.seconds)} rows/s (XLSX ${job.xlsxMb} MB), server peak RSS ${job.rssMb} MB`,
       );

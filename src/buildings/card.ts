@@ -31,6 +31,8 @@ export interface Card {
   geometry: unknown;
   footprint: Record<string, unknown>;
   sections: Record<string, CardSection>;
+  /** sections left out for this caller, with why (e.g. owners: pro keys only) */
+  restricted?: Record<string, string>;
 }
 
 const GEOMETRY_COLUMNS = new Map(

@@ -13,6 +13,7 @@ import { DB_OPTIONS, USAGE, parse } from './main.js';
 import { Progress } from './progress.js';
 import { SERVE_OPTIONS, parseLogLevel, parsePort, serve } from './serve-command.js';
 import { parseRateLimits } from '../http/rate-limit.js';
+import { createKey } from '../auth/keys.js';
 
 /** ≈ 5,000 buildings of a synthetic Allier. */
 const DEMO_SCALE = 0.0125;
@@ -81,6 +82,17 @@ export async function runDemo(args: string[]): Promise<number> {
       process.stdout.write(`importing the heat networks of ${out}…\n`);
       process.stdout.write(`${networkImportLines(await importNetworks(store, layers)).join('\n')}\n`);
     }
+    // a demo key for the pages that need one (bulk test, energy follow-up, projects); the
+    // previous demo keys are revoked, so only the one printed now works
+    await store.query(
+      `UPDATE access.api_key SET revoked_at = now() WHERE label = 'démo' AND revoked_at IS NULL`,
+    );
+    const { token } = await createKey(store, { role: 'admin', label: 'démo' });
+    process.stdout.write(
+      `demo API key (admin; paste it in « Espace conseiller » or « Clé d’API pro » in the web app):
+  ${token}
+`,
+    );
     await serve(store, values.host ?? '127.0.0.1', port, {
       logLevel: parseLogLevel(values.log),
       rateLimit: parseRateLimits(process.env.BATID_RATE_LIMIT),

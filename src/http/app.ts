@@ -15,6 +15,8 @@ import { tilesRoutes } from './tiles-routes.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { webRoutes } from './web-routes.js';
 import { coproRoutes } from './copro-routes.js';
+import { enforceAccess, type Access } from './access.js';
+import { keysRoutes } from './keys-routes.js';
 import { rateLimit, type RateLimits } from './rate-limit.js';
 import { refuseNul, securityHeaders } from './security.js';
 import { BODY_LIMIT_BYTES, DEFAULT_HANDLER_TIMEOUT_MS } from './limits.js';
@@ -30,6 +32,18 @@ export interface AppOptions {
   handlerTimeoutMs?: number;
 }
 
+export interface RouteInfo {
+  method: string;
+  url: string;
+  access: Access;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    batidRoutes: RouteInfo[];
+  }
+}
+
 /** The HTTP app: routes adapt HTTP to services, nothing else. */
 export async function buildApp(store: Store, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -41,9 +55,18 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
     keepAliveTimeout: 10_000,
   });
   app.server.headersTimeout = 20_000;
+  // every route with its access level, for the role × route matrix test and the docs
+  const routes: RouteInfo[] = [];
+  app.decorate('batidRoutes', routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat())
+      if (method !== 'HEAD') routes.push({ method, url: r.url, access: r.config?.access ?? 'public' });
+  });
   securityHeaders(app);
   refuseNul(app);
   if (opts.rateLimit) rateLimit(app, store, opts.rateLimit);
+  // each route's access level (config.access), before its body is read
+  enforceAccess(app, store);
   // CORS for reads: any page may GET the public data (writes and pro routes are not opened)
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD') void reply.header('access-control-allow-origin', '*');
@@ -106,6 +129,7 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   indicatorsRoutes(app, store);
   tilesRoutes(app, store);
   coproRoutes(app, store);
+  keysRoutes(app, store);
   const runner = opts.jobs === false ? null : new JobRunner(store, (msg, err) => app.log.error(err, msg));
   jobsRoutes(app, store, runner);
   if (runner) {

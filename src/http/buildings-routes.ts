@@ -5,6 +5,7 @@ import { parseBatid } from '../ids/batid.js';
 import { resolve } from '../ids/resolve.js';
 import type { Store } from '../store/store.js';
 import { badRequest, notFound } from './errors.js';
+import { seesOwners } from './access.js';
 
 /** The building card. Routes adapt HTTP; the card is built in src/buildings. */
 export function buildingsRoutes(app: FastifyInstance, store: Store): void {
@@ -36,6 +37,11 @@ export function buildingsRoutes(app: FastifyInstance, store: Store): void {
     async (req, reply) => {
       const card = await found(req.params.batid, (b) => buildingCard(store, b));
       if (card.status === 'retired') return retired(reply, card.batid, '');
+      // owners (legal persons) are shown to pro keys only
+      if (card.sections.proprietaires && !seesOwners(req)) {
+        delete card.sections.proprietaires;
+        card.restricted = { proprietaires: 'réservé aux clés d’API pro (Authorization: Bearer …)' };
+      }
       // DVF-derived sections may not be indexed by search engines
       if (card.sections.ventes) reply.header('x-robots-tag', 'noindex');
       if (req.query.format === 'geojson') {

@@ -172,6 +172,7 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Params: { batid: string } }>(
     '/v1/buildings/:batid/energy',
     {
+      config: { access: 'advisor' },
       schema: {
         ...tag,
         summary:
@@ -194,6 +195,7 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
   }>(
     '/v1/buildings/:batid/energy',
     {
+      config: { access: 'advisor' },
       preValidation: rawRecord,
       schema: {
         ...tag,
@@ -223,6 +225,7 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
   app.post<{ Params: { batid: string }; Body: { bills: BillInput[] } }>(
     '/v1/buildings/:batid/energy/bills',
     {
+      config: { access: 'advisor' },
       preValidation: rawBills,
       schema: {
         ...tag,
@@ -245,6 +248,7 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
   app.put<{ Params: { batid: string; year: number }; Body: { bills: BillInput[] } }>(
     '/v1/buildings/:batid/energy/years/:year',
     {
+      config: { access: 'advisor' },
       preValidation: rawBills,
       schema: {
         ...tag,
@@ -273,6 +277,7 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
   app.post<{ Params: { batid: string }; Body: { date_fin: string; description?: string } }>(
     '/v1/buildings/:batid/energy/works',
     {
+      config: { access: 'advisor' },
       schema: {
         ...tag,
         summary: 'Enregistrer des travaux (date de fin) pour comparer avant/après',
@@ -301,6 +306,7 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
     app.delete<{ Params: { batid: string; id: string } }>(
       `/v1/buildings/:batid/energy/${path}/:id`,
       {
+        config: { access: 'advisor' },
         schema: {
           ...tag,
           summary,
@@ -322,6 +328,7 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Params: { batid: string } }>(
     '/v1/buildings/:batid/energy/years.csv',
     {
+      config: { access: 'advisor' },
       schema: { ...tag, summary: 'Le tableau annuel du suivi énergétique en CSV', params: batidParams },
     },
     async (req, reply) => {
@@ -337,6 +344,7 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Params: { batid: string } }>(
     '/v1/buildings/:batid/energy/audit',
     {
+      config: { access: 'advisor' },
       schema: {
         ...tag,
         summary:
@@ -367,6 +375,7 @@ export function coproRoutes(app: FastifyInstance, store: Store): void {
   app.put<{ Params: { dept: string; year: string }; Body: { dju: number; source: string } }>(
     '/v1/degree-days/:dept/:year',
     {
+      config: { access: 'advisor' },
       schema: {
         ...tag,
         summary: 'Saisir les degrés-jours d’un département pour une année (ou « reference »)',
@@ -434,6 +443,7 @@ function projectRoutes(app: FastifyInstance, store: Store): void {
   app.post<{ Body: ProjectBody }>(
     '/v1/projects',
     {
+      config: { access: 'advisor' },
       schema: {
         ...tag,
         summary: 'Ouvrir un projet de rénovation sur un bâtiment',
@@ -462,6 +472,7 @@ function projectRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Querystring: { dept?: string; commune?: string; stage?: string; batid?: string } }>(
     '/v1/projects',
     {
+      config: { access: 'advisor' },
       schema: { ...tag, summary: 'Projets du territoire de la clé', querystring: filterQs },
     },
     async (req) => {
@@ -473,6 +484,7 @@ function projectRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Querystring: { dept?: string; commune?: string; from?: string; to?: string } }>(
     '/v1/projects/acts.csv',
     {
+      config: { access: 'advisor' },
       schema: {
         ...tag,
         summary: 'Export des actes SARE (A1–A5, A4bis, B1, B2) du territoire, pour le reporting du guichet',
@@ -500,6 +512,7 @@ function projectRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Querystring: { dept?: string; commune?: string } }>(
     '/v1/projects/dashboard',
     {
+      config: { access: 'advisor' },
       schema: {
         ...tag,
         summary:
@@ -520,6 +533,7 @@ function projectRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Params: { id: string } }>(
     '/v1/projects/:id',
     {
+      config: { access: 'advisor' },
       schema: { ...tag, summary: 'Un projet : étapes, notes, actes SARE', params: idParams },
     },
     async (req) => project(await writer(req), req.params.id),
@@ -528,6 +542,7 @@ function projectRoutes(app: FastifyInstance, store: Store): void {
   app.patch<{ Params: { id: string }; Body: { stage?: string; date?: string; title?: string } }>(
     '/v1/projects/:id',
     {
+      config: { access: 'advisor' },
       schema: {
         ...tag,
         summary:
@@ -554,6 +569,7 @@ function projectRoutes(app: FastifyInstance, store: Store): void {
   app.post<{ Params: { id: string }; Body: { date?: string; text: string } }>(
     '/v1/projects/:id/notes',
     {
+      config: { access: 'advisor' },
       schema: {
         ...tag,
         summary: 'Ajouter une note datée',
@@ -576,6 +592,7 @@ function projectRoutes(app: FastifyInstance, store: Store): void {
   app.post<{ Params: { id: string }; Body: { code: string; date?: string; comment?: string } }>(
     '/v1/projects/:id/acts',
     {
+      config: { access: 'advisor' },
       schema: {
         ...tag,
         summary: 'Enregistrer un acte SARE',

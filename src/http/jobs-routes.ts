@@ -93,6 +93,7 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
     scope.post<{ Querystring: BulkQuery }>(
       '/v1/eligibility/bulk',
       {
+        config: { access: 'pro' },
         bodyLimit: BULK_INPUT_MAX_BYTES,
         handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
         schema: {
@@ -156,6 +157,7 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id',
     {
+      config: { access: 'pro' },
       schema: {
         summary:
           'L’état d’un traitement : pending, running (rows_done / rows_total), done (liens vers les résultats) ou failed',
@@ -173,6 +175,7 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id/result.csv',
     {
+      config: { access: 'pro' },
       handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
       schema: {
         summary: 'Les résultats en CSV (séparateur ;, UTF-8 avec BOM)',
@@ -196,6 +199,7 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id/result.xlsx',
     {
+      config: { access: 'pro' },
       handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
       schema: {
         summary: 'Les résultats en XLSX (feuilles Résultats et Légende)',
@@ -211,6 +215,7 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id/changes',
     {
+      config: { access: 'pro' },
       handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
       schema: {
         summary:

@@ -137,6 +137,7 @@ export function prospectsRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Querystring: ProspectsQuery }>(
     '/v1/prospects',
     {
+      config: { access: 'pro' },
       handlerTimeout: LONG_HANDLER_TIMEOUT_MS,
       schema: {
         summary:

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { createKey } from '../../src/auth/keys.js';
 import { importNetworks } from '../../src/networks/import-networks.js';
 import { backends } from '../helpers/backends.js';
 import { checkA11y, CHROMIUM, OUT, ROOT } from './browser.js';
@@ -25,6 +26,7 @@ describe('web app in a real browser', () => {
   let db: SyntheticDb;
   let browser: Browser;
   let base: string;
+  let proToken: string;
   let batid: string;
   let label: string;
   let address: string;
@@ -44,6 +46,7 @@ describe('web app in a real browser', () => {
       .filter((f) => f.endsWith('.geojson'))
       .map((f) => join(db.export, f));
     await importNetworks(db.store, layers);
+    proToken = (await createKey(db.store, { role: 'pro', label: 'e2e' })).token;
     await db.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(db.app.server.address() as AddressInfo).port}`;
     // a building with a DPE label, reached from one of its addresses
@@ -177,6 +180,10 @@ describe('web app in a real browser', () => {
   test('bulk page: upload a CSV, columns detected, progress, download the result', async () => {
     const page = await newPage();
     await page.goto(`${base}/masse`);
+    // a pro route: the page asks for the key first, then keeps it in this browser
+    await page.getByRole('textbox', { name: 'Clé d’API pro', exact: true }).fill(proToken);
+    await page.getByRole('button', { name: 'Enregistrer la clé' }).click();
+    await page.getByText('Clé enregistrée dans ce navigateur').waitFor();
     const csv = `nom;adresse postale\nA;${address}\nB;2 rue qui n'existe pas 99999 Nulle-Part\n`;
     await page
       .getByLabel('Fichier CSV')

@@ -12,15 +12,19 @@ import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
 import { writeLifecyclePair } from '../helpers/lifecycle-fixture.js';
+import { proKey } from '../helpers/pro-key.js';
 
 for (const make of backends()) {
   describe(`building card on a synthetic département [${make().name}]`, () => {
+    // a pro key sees every section (owners included)
+    const pro = proKey();
     let db: SyntheticDb;
     let store: Store;
     let app: FastifyInstance;
     before(async () => {
       db = await syntheticDb(make);
       ({ store, app } = db);
+      await pro.make(store);
     });
     after(async () => db?.close());
 
@@ -35,7 +39,7 @@ for (const make of backends()) {
       ).map((r) => r.batid);
       const seen = new Set<string>();
       for (const b of batids) {
-        const r = await app.inject({ method: 'GET', url: `/v1/buildings/${b}` });
+        const r = await app.inject(pro.with({ method: 'GET', url: `/v1/buildings/${b}` }));
         assert.equal(r.statusCode, 200);
         const card = r.json();
         for (const [key, s] of Object.entries(card.sections) as [

@@ -12,6 +12,7 @@ import { importNetworks } from '../../src/networks/import-networks.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
+import { proKey } from '../helpers/pro-key.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -44,6 +45,7 @@ function parseCsv(text: string): string[][] {
 
 for (const make of backends()) {
   describe(`bulk eligibility jobs [${make().name}]`, () => {
+    const pro = proKey();
     let db: SyntheticDb;
     let backend: Backend;
     let store: Store;
@@ -54,6 +56,7 @@ for (const make of backends()) {
     before(async () => {
       db = await syntheticDb(make, { app: { logLevel: 'silent' } });
       ({ backend, store, app } = db);
+      await pro.make(store);
       layers = (await readdir(db.export))
         .filter((f) => f.endsWith('.geojson'))
         .map((f) => join(db.export, f));
@@ -75,7 +78,7 @@ for (const make of backends()) {
 
     const waitDone = async (a: FastifyInstance, id: string) => {
       for (let i = 0; i < 300; i++) {
-        const j = (await a.inject({ url: `/v1/jobs/${id}` })).json();
+        const j = (await a.inject(pro.with({ url: `/v1/jobs/${id}` }))).json();
         if (j.status === 'done' || j.status === 'failed') return j;
         await new Promise((ok) => setTimeout(ok, 100));
       }
@@ -91,12 +94,14 @@ for (const make of backends()) {
         'G1;zzqx wvpk jjj;garbage',
         'E1;;vide',
       ].join('\n');
-      const res = await app.inject({
-        method: 'POST',
-        url: '/v1/eligibility/bulk',
-        headers: { 'content-type': 'text/csv' },
-        payload: csv,
-      });
+      const res = await app.inject(
+        pro.with({
+          method: 'POST',
+          url: '/v1/eligibility/bulk',
+          headers: { 'content-type': 'text/csv' },
+          payload: csv,
+        }),
+      );
       assert.equal(res.statusCode, 202, res.body);
       const body = res.json();
       assert.equal(body.reading.mode, 'address');
@@ -108,7 +113,7 @@ for (const make of backends()) {
       assert.equal(j.rows_done, j.rows_total);
       assert.equal(j.results.csv, `/v1/jobs/${jobId}/result.csv`);
 
-      const out = await app.inject({ url: `/v1/jobs/${jobId}/result.csv` });
+      const out = await app.inject(pro.with({ url: `/v1/jobs/${jobId}/result.csv` }));
       assert.equal(out.statusCode, 200);
       assert.match(out.headers['content-type'] as string, /text\/csv/);
       const rows = parseCsv(out.body);
@@ -141,7 +146,7 @@ for (const make of backends()) {
     });
 
     test('result.xlsx: a workbook with the results and a legend', async () => {
-      const out = await app.inject({ url: `/v1/jobs/${jobId}/result.xlsx` });
+      const out = await app.inject(pro.with({ url: `/v1/jobs/${jobId}/result.xlsx` }));
       assert.equal(out.statusCode, 200);
       assert.match(out.headers['content-type'] as string, /spreadsheetml/);
       const bytes = out.rawPayload;
@@ -161,18 +166,20 @@ for (const make of backends()) {
       ].join('\n');
       const boundary = 'XbatidX';
       const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="points.tsv"\r\nContent-Type: text/tab-separated-values\r\n\r\n${tsv}\r\n--${boundary}--\r\n`;
-      const res = await app.inject({
-        method: 'POST',
-        url: '/v1/eligibility/bulk',
-        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-        payload,
-      });
+      const res = await app.inject(
+        pro.with({
+          method: 'POST',
+          url: '/v1/eligibility/bulk',
+          headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+          payload,
+        }),
+      );
       assert.equal(res.statusCode, 202, res.body);
       assert.equal(res.json().reading.mode, 'lonlat');
       const j = await waitDone(app, res.json().job_id);
       assert.equal(j.status, 'done', JSON.stringify(j));
       assert.equal(j.input_name, 'points.tsv');
-      const rows = parseCsv((await app.inject({ url: `/v1/jobs/${j.id}/result.csv` })).body);
+      const rows = parseCsv((await app.inject(pro.with({ url: `/v1/jobs/${j.id}/result.csv` }))).body);
       const bat = rows[0]!.indexOf('BatID');
       pts.forEach((p, i) => assert.equal(rows[i + 1]![bat], p.batid));
       assert.equal(rows[pts.length + 1]![rows[0]!.indexOf('Statut')], 'ligne invalide');
@@ -180,38 +187,44 @@ for (const make of backends()) {
 
     test('files that cannot work are refused at once, with the reason', async () => {
       const post = (payload: string) =>
-        app.inject({
-          method: 'POST',
-          url: '/v1/eligibility/bulk',
-          headers: { 'content-type': 'text/csv' },
-          payload,
-        });
+        app.inject(
+          pro.with({
+            method: 'POST',
+            url: '/v1/eligibility/bulk',
+            headers: { 'content-type': 'text/csv' },
+            payload,
+          }),
+        );
       const noColumn = await post('a;b\n1;2\n3;4\n');
       assert.equal(noColumn.statusCode, 400, noColumn.body);
       assert.equal(noColumn.json().error.code, 'no_address_column');
-      const empty = await app.inject({
-        method: 'POST',
-        url: '/v1/eligibility/bulk',
-        headers: { 'content-type': 'application/json' },
-        payload: '{}',
-      });
+      const empty = await app.inject(
+        pro.with({
+          method: 'POST',
+          url: '/v1/eligibility/bulk',
+          headers: { 'content-type': 'application/json' },
+          payload: '{}',
+        }),
+      );
       assert.equal(empty.statusCode, 400);
-      assert.equal((await app.inject({ url: '/v1/jobs/nope' })).json().error.code, 'job_not_found');
+      assert.equal((await app.inject(pro.with({ url: '/v1/jobs/nope' }))).json().error.code, 'job_not_found');
     });
 
     test('restart-safe: a job given back mid-way, with rows past its progress, resumes without losing or repeating a row', async () => {
       const many = Array.from({ length: 4500 }, (_v, i) => `"${labels[i % labels.length]}"`);
       const bytes = Buffer.from(['adresse', ...many].join('\n'));
       const quiet = await buildApp(store, { logLevel: 'silent', jobs: false });
-      const res = await quiet.inject({
-        method: 'POST',
-        url: '/v1/eligibility/bulk',
-        headers: { 'content-type': 'text/csv' },
-        payload: bytes,
-      });
+      const res = await quiet.inject(
+        pro.with({
+          method: 'POST',
+          url: '/v1/eligibility/bulk',
+          headers: { 'content-type': 'text/csv' },
+          payload: bytes,
+        }),
+      );
       const id = res.json().job_id as string;
       assert.equal(
-        (await quiet.inject({ url: `/v1/jobs/${id}/result.csv` })).json().error.code,
+        (await quiet.inject(pro.with({ url: `/v1/jobs/${id}/result.csv` }))).json().error.code,
         'job_not_done',
       );
       // a first process runs one chunk and stops (server shutdown)
@@ -253,14 +266,14 @@ for (const make of backends()) {
       );
       assert.ok(r.retest.rows > 0);
       assert.ok(r.retest.changed >= inPdp.length, JSON.stringify(r.retest));
-      const ch = (await app.inject({ url: `/v1/jobs/${jobId}/changes` })).json();
+      const ch = (await app.inject(pro.with({ url: `/v1/jobs/${jobId}/changes` }))).json();
       const pdpRows = ch.changes.filter((c: { input: string }) => inPdp.includes(c.input));
       assert.equal(pdpRows.length, inPdp.length);
       for (const c of pdpRows) {
         assert.equal(c.previous_type, 'dans_pdp_reseau_existant');
         assert.match(c.change, /^dans_pdp_reseau_existant → \w+ : n’est plus dans un PDP/);
       }
-      const rows = parseCsv((await app.inject({ url: `/v1/jobs/${jobId}/result.csv` })).body);
+      const rows = parseCsv((await app.inject(pro.with({ url: `/v1/jobs/${jobId}/result.csv` }))).body);
       const evo = rows[0]!.indexOf('Évolution');
       assert.match(rows.find((x) => x[0] === 'P0')![evo]!, /n’est plus dans un PDP/);
       // re-importing the same networks again changes nothing more

@@ -19,6 +19,7 @@ import {
 } from '../../src/networks/prospects.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
+import { proKey } from '../helpers/pro-key.js';
 
 // ------------------------------------------------------------------------------------------------
 // The rules, pure
@@ -489,6 +490,7 @@ function cells(line: string): string[] {
 
 for (const make of backends()) {
   describe(`heat-network prospects and proximity counts [${make().name}]`, () => {
+    const pro = proKey();
     let backend: Backend;
     let store: Store;
     let app: FastifyInstance;
@@ -502,6 +504,7 @@ for (const make of backends()) {
       await writeFixture(join(dir, 'bdnb'));
       backend = make();
       store = await backend.open();
+      await pro.make(store);
       await importBdnb(store, BDNB_TABLES, {
         paths: [join(dir, 'bdnb')],
         millesime: '2024-10',
@@ -543,7 +546,7 @@ for (const make of backends()) {
     });
 
     const get = async (url: string) => {
-      const r = await app.inject({ method: 'GET', url });
+      const r = await app.inject(pro.with({ method: 'GET', url }));
       return { status: r.statusCode, body: r.json(), headers: r.headers };
     };
     /** The construction ids of a listing, sorted. */
@@ -692,10 +695,12 @@ for (const make of backends()) {
     });
 
     test('CSV: every row (limit ignored), French header, quoted cells', async () => {
-      const r = await app.inject({
-        method: 'GET',
-        url: '/v1/prospects?commune=03185&distance_m=150&limit=1&format=csv',
-      });
+      const r = await app.inject(
+        pro.with({
+          method: 'GET',
+          url: '/v1/prospects?commune=03185&distance_m=150&limit=1&format=csv',
+        }),
+      );
       assert.equal(r.statusCode, 200);
       assert.match(String(r.headers['content-type']), /^text\/csv/);
       const lines = r.body.trimEnd().split('\n');
@@ -722,21 +727,23 @@ for (const make of backends()) {
       const n = cells(lines.find((l) => l.startsWith(batidOf.get('bc-n')!))!);
       assert.equal(n[PROSPECT_COLUMNS.findIndex((c) => c.key === 'logements')], '', 'unknown: empty cell');
 
-      const none = await app.inject({ method: 'GET', url: '/v1/prospects?network=3&format=csv' });
+      const none = await app.inject(pro.with({ method: 'GET', url: '/v1/prospects?network=3&format=csv' }));
       assert.equal(none.statusCode, 200);
       assert.equal(none.body, `${lines[0]}\n`, 'header only');
     });
 
     test('XLSX: the same rows in a workbook, errors still 4xx', async () => {
-      const r = await app.inject({
-        method: 'GET',
-        url: '/v1/prospects?commune=03185&distance_m=150&format=xlsx',
-      });
+      const r = await app.inject(
+        pro.with({
+          method: 'GET',
+          url: '/v1/prospects?commune=03185&distance_m=150&format=xlsx',
+        }),
+      );
       assert.equal(r.statusCode, 200);
       assert.match(String(r.headers['content-type']), /spreadsheetml/);
       assert.equal(r.rawPayload.subarray(0, 2).toString(), 'PK');
       assert.ok(r.rawPayload.includes('xl/worksheets/sheet2.xml'));
-      const bad = await app.inject({ method: 'GET', url: '/v1/prospects?network=999&format=xlsx' });
+      const bad = await app.inject(pro.with({ method: 'GET', url: '/v1/prospects?network=999&format=xlsx' }));
       assert.equal(bad.statusCode, 404);
     });
 

@@ -16,17 +16,33 @@ export function onKeyChange(el: HTMLElement, fn: () => void): void {
   window.addEventListener('batid:cle', listener);
 }
 
+const STAYS = 'Elle reste dans ce navigateur et n’est envoyée qu’à ce serveur.';
+const ADVISOR_TEXT = {
+  title: 'Espace conseiller',
+  label: 'Clé d’API conseiller',
+  hint: `Créée par l’administrateur (batid keys create --role advisor). ${STAYS}`,
+};
+/** The same key, for the pro routes (bulk tests, prospects). */
+export const PRO_TEXT = {
+  title: 'Clé d’API professionnelle',
+  label: 'Clé d’API pro',
+  hint: `Le test en masse est réservé aux clés pro (batid keys create --role pro). ${STAYS}`,
+};
+
 /**
  * « Espace conseiller »: paste the advisor's API key, kept in this browser (localStorage) and sent
  * as Bearer to this server only; change or forget it.
  */
-export function advisorKey(level: 'h2' | 'h3' | 'h4' = 'h2'): HTMLElement {
+export function advisorKey(
+  level: 'h2' | 'h3' | 'h4' = 'h2',
+  text: { title: string; label: string; hint: string } = ADVISOR_TEXT,
+): HTMLElement {
   const box = h('section', { class: 'advisor-key', 'data-testid': 'advisor-key' });
   const titleId = nextId('espace-conseiller');
   box.setAttribute('aria-labelledby', titleId);
   const render = (editing = false) => {
     const key = getApiKey();
-    const title = h(level, { id: titleId }, 'Espace conseiller');
+    const title = h(level, { id: titleId }, text.title);
     if (key && !editing) {
       box.replaceChildren(
         title,
@@ -67,12 +83,8 @@ export function advisorKey(level: 'h2' | 'h3' | 'h4' = 'h2'): HTMLElement {
     const form = h(
       'form',
       { class: 'key-form' },
-      h('label', { for: id }, 'Clé d’API conseiller'),
-      h(
-        'p',
-        { id: hintId, class: 'hint' },
-        'Créée par l’administrateur (batid keys create --role advisor). Elle reste dans ce navigateur et n’est envoyée qu’à ce serveur.',
-      ),
+      h('label', { for: id }, text.label),
+      h('p', { id: hintId, class: 'hint' }, text.hint),
       h(
         'div',
         { class: 'inline' },

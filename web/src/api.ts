@@ -22,8 +22,9 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   return parse<T>(await fetch(path, { headers: { accept: 'application/json' }, signal: signal ?? null }));
 }
 
+/** A multipart upload with the saved key (the bulk test is a pro route). */
 export async function postForm<T>(path: string, form: FormData): Promise<T> {
-  return parse<T>(await fetch(path, { method: 'POST', body: form }));
+  return parse<T>(await authFetch(path, { method: 'POST', body: form }));
 }
 
 export const qs = (params: Record<string, string | number | undefined>): string =>
@@ -177,14 +178,18 @@ export async function downloadWithKey(path: string, filename: string): Promise<v
 }
 
 /** A French sentence for the access errors of the advisor routes; the API's message otherwise. */
-export function accessMessage(err: unknown): string {
+export function accessMessage(err: unknown, role: 'conseiller' | 'pro' = 'conseiller'): string {
   if (err instanceof ApiError) {
     if (err.status === 401)
-      return 'Clé absente ou révoquée : collez une clé conseiller valide dans l’Espace conseiller.';
+      return role === 'pro'
+        ? 'Clé absente ou révoquée : collez une clé pro valide ci-dessus.'
+        : 'Clé absente ou révoquée : collez une clé conseiller valide dans l’Espace conseiller.';
     if (err.status === 403)
       return /territor/i.test(err.message)
         ? 'Ce bâtiment est hors du territoire de votre clé.'
-        : 'Votre clé n’a pas le rôle conseiller : ces fonctions sont réservées aux conseillers et administrateurs.';
+        : role === 'pro'
+          ? 'Votre clé n’a pas le rôle pro : le test en masse est réservé aux clés pro et administrateur.'
+          : 'Votre clé n’a pas le rôle conseiller : ces fonctions sont réservées aux conseillers et administrateurs.';
     return err.message;
   }
   return err instanceof Error ? err.message : String(err);

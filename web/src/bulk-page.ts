@@ -1,4 +1,15 @@
-import { ApiError, getJson, postForm, qs, type BuildingCard, type Job } from './api.js';
+import {
+  accessMessage,
+  authFetch,
+  authJson,
+  downloadWithKey,
+  getJson,
+  postForm,
+  qs,
+  type BuildingCard,
+  type Job,
+} from './api.js';
+import { advisorKey, PRO_TEXT } from './advisor-key.js';
 import { announce, h } from './dom.js';
 import { guessColumns, parseCsv } from './csv.js';
 import { bboxOf } from './geometry.js';
@@ -24,7 +35,7 @@ function columnSelect(
 
 /** Results on a small map: the buildings of the first rows, green when connectable. */
 async function resultsMap(container: HTMLElement, csvUrl: string): Promise<void> {
-  const text = await (await fetch(csvUrl)).text();
+  const text = await (await authFetch(csvUrl)).text();
   const rows = parseCsv(text.replace(/^\uFEFF/, ''));
   const header = rows[0] ?? [];
   const iBatid = header.indexOf('BatID');
@@ -183,7 +194,7 @@ export async function bulkPage(main: HTMLElement): Promise<void> {
     const text = h('p', {}, 'Traitement en attente…');
     progress.replaceChildren(h('label', { for: 'avancement' }, 'Avancement du test'), bar, text);
     for (;;) {
-      const j = await getJson<Job>(`/v1/jobs/${encodeURIComponent(id)}`);
+      const j = await authJson<Job>(`/v1/jobs/${encodeURIComponent(id)}`);
       if (j.rows_total) {
         bar.max = j.rows_total;
         bar.value = j.rows_done;
@@ -238,29 +249,33 @@ export async function bulkPage(main: HTMLElement): Promise<void> {
         );
         return;
       }
+      const csvPath = j.results.csv;
+      const xlsxPath = j.results.xlsx;
+      const failed = (err: unknown) =>
+        progress.appendChild(h('p', { class: 'error', role: 'alert' }, accessMessage(err, 'pro')));
       progress.appendChild(
         h(
           'p',
           { class: 'downloads' },
           h('strong', {}, 'Test terminé. '),
           h(
-            'a',
+            'button',
             {
+              type: 'button',
               class: 'button',
-              href: j.results.csv,
-              download: 'eligibilite.csv',
               'data-testid': 'download-csv',
+              onclick: () => void downloadWithKey(csvPath, 'eligibilite.csv').catch(failed),
             },
             'Télécharger le CSV',
           ),
           ' ',
           h(
-            'a',
+            'button',
             {
+              type: 'button',
               class: 'button secondary',
-              href: j.results.xlsx,
-              download: 'eligibilite.xlsx',
               'data-testid': 'download-xlsx',
+              onclick: () => void downloadWithKey(xlsxPath, 'eligibilite.xlsx').catch(failed),
             },
             'Télécharger le fichier Excel',
           ),
@@ -269,9 +284,7 @@ export async function bulkPage(main: HTMLElement): Promise<void> {
       announce('Test en masse terminé, résultats disponibles.');
       await resultsMap(results, j.results.csv);
     } catch (err) {
-      progress.replaceChildren(
-        h('p', { class: 'error', role: 'alert' }, err instanceof ApiError ? err.message : String(err)),
-      );
+      progress.replaceChildren(h('p', { class: 'error', role: 'alert' }, accessMessage(err, 'pro')));
     } finally {
       submit.disabled = false;
     }
@@ -287,6 +300,7 @@ export async function bulkPage(main: HTMLElement): Promise<void> {
         {},
         'Déposez un fichier d’adresses : chaque ligne est testée comme sur la page Éligibilité, et le résultat se télécharge en CSV ou en Excel.',
       ),
+      advisorKey('h2', PRO_TEXT),
       form,
       progress,
       results,
