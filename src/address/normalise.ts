@@ -136,8 +136,9 @@ export function parseQuery(q: string): ParsedQuery {
 }
 
 /**
- * Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), stopping early
- * once it exceeds `max`: returns max + 1 then.
+ * Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), bounded by `max`:
+ * the distance when it is at most `max`, else exactly `max + 1` (computed early once every
+ * alignment already costs more, since the minimum of a row never decreases).
  */
 export function editDistance(a: string, b: string, max: number): number {
   const la = a.length;
@@ -160,5 +161,5 @@ export function editDistance(a: string, b: string, max: number): number {
     if (rowMin > max) return max + 1;
     [prev2, prev, cur] = [prev, cur, prev2];
   }
-  return prev[lb]!;
+  return Math.min(prev[lb]!, max + 1);
 }

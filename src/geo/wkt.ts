@@ -25,7 +25,15 @@ const DEPTH: Record<GeomKind, number> = {
 
 class Reader {
   i = 0;
-  constructor(readonly s: string) {}
+  /** `base`: where `s` starts in the text the caller was given, so positions refer to that text. */
+  constructor(
+    readonly s: string,
+    readonly base = 0,
+  ) {}
+  /** 1-based character position of index `i` in the caller's text. */
+  at(i: number): number {
+    return this.base + i + 1;
+  }
   ws(): void {
     const s = this.s;
     while (this.i < s.length) {
@@ -40,7 +48,7 @@ class Reader {
   }
   expect(ch: string): void {
     if (this.peek() !== ch)
-      throw new Error(`expected "${ch}" at character ${this.i + 1}, got ${this.describe()}`);
+      throw new Error(`expected "${ch}" at character ${this.at(this.i)}, got ${this.describe()}`);
     this.i++;
   }
   describe(): string {
@@ -52,57 +60,75 @@ class Reader {
     while (this.i < this.s.length && /[A-Za-z]/.test(this.s[this.i]!)) this.i++;
     return this.s.slice(start, this.i).toUpperCase();
   }
+  /**
+   * One numeral: `[+-]digits[.digits][(e|E)[+-]digits]`, with at least one digit before or after
+   * the point, followed by a space, `,`, `(`, `)` or the end. Anything else ("." alone, "1.2.3",
+   * "1e", "1-2") is an error naming the text and where it starts; so is a value out of the range
+   * of a double ("1e999").
+   */
   number(): number {
     this.ws();
     const s = this.s;
     const start = this.i;
-    // Fast path (Clinger): up to 15 significant digits and no exponent, the value is an exact
-    // integer mantissa divided by an exact power of ten, so one division rounds it correctly,
-    // exactly as Number() would. Anything else falls back to Number().
     let i = start;
-    let neg = false;
-    if (s.charCodeAt(i) === 45) {
-      neg = true;
-      i++;
-    }
+    let c = s.charCodeAt(i);
+    const neg = c === 45;
+    if (neg || c === 43) c = s.charCodeAt(++i);
+    // Fast path (Clinger): up to 15 significant digits, no exponent and at most 22 decimals, the
+    // value is an exact integer mantissa divided by an exact power of ten, so one division rounds
+    // it correctly, exactly as Number() would. Anything else is read by Number() from the lexeme.
     let mant = 0;
+    let sig = 0;
     let digits = 0;
     let scale = 0;
-    let seenDot = false;
-    for (; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 48 && c <= 57) {
-        mant = mant * 10 + (c - 48);
-        if (mant > 0) digits++;
-        if (seenDot) scale++;
-      } else if (c === 46 && !seenDot) seenDot = true;
-      else break;
+    while (c >= 48 && c <= 57) {
+      mant = mant * 10 + (c - 48);
+      if (mant > 0) sig++;
+      digits++;
+      c = s.charCodeAt(++i);
     }
-    const next = s.charCodeAt(i);
-    if (
-      i > start + (neg ? 1 : 0) &&
-      digits <= 15 &&
-      next !== 101 &&
-      next !== 69 &&
-      next !== 43 &&
-      next !== 45
-    ) {
-      this.i = i;
+    if (c === 46) {
+      c = s.charCodeAt(++i);
+      while (c >= 48 && c <= 57) {
+        mant = mant * 10 + (c - 48);
+        if (mant > 0) sig++;
+        scale++;
+        c = s.charCodeAt(++i);
+      }
+    }
+    if (digits + scale === 0) {
+      if (i === start)
+        throw new Error(`expected a number at character ${this.at(start)}, got ${this.describe()}`);
+      throw this.badNumber(start);
+    }
+    let exp = false;
+    if (c === 101 || c === 69) {
+      exp = true;
+      c = s.charCodeAt(++i);
+      if (c === 43 || c === 45) c = s.charCodeAt(++i);
+      const at = i;
+      while (c >= 48 && c <= 57) c = s.charCodeAt(++i);
+      if (i === at) throw this.badNumber(start);
+    }
+    // a numeral ends at a delimiter: "1.2.3" or "12abc" is not a number followed by another
+    if (i < s.length && !(c === 32 || c === 44 || c === 41 || c === 40 || c === 9 || c === 10 || c === 13))
+      throw this.badNumber(start);
+    this.i = i;
+    if (!exp && sig <= 15 && scale < POW10.length) {
       const v = scale === 0 ? mant : mant / POW10[scale]!;
       return neg ? -v : v;
     }
-    this.i = start;
-    while (this.i < s.length) {
-      const c = s.charCodeAt(this.i);
-      // digits . - + e E
-      if ((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69) this.i++;
-      else break;
-    }
-    if (start === this.i)
-      throw new Error(`expected a number at character ${start + 1}, got ${this.describe()}`);
-    const v = Number(s.slice(start, this.i));
-    if (!Number.isFinite(v)) throw new Error(`"${s.slice(start, this.i)}" is not a number`);
+    const v = Number(s.slice(start, i));
+    if (!Number.isFinite(v))
+      throw new Error(
+        `"${s.slice(start, i)}" at character ${this.at(start)} is out of the range of a number`,
+      );
     return v;
+  }
+  /** The malformed numeral starting at `start` (up to the next delimiter), and where it is. */
+  private badNumber(start: number): Error {
+    const m = /^[^\s,()]*/.exec(this.s.slice(start, start + 40))![0];
+    return new Error(`"${m}" at character ${this.at(start)} is not a number`);
   }
 }
 
@@ -159,13 +185,15 @@ function validatePath(kind: GeomKind, path: number[], ring: boolean): void {
 export function parseWkt(text: string): WktResult {
   try {
     let s = text.trim();
+    let base = text.length - text.trimStart().length;
     let srid: number | undefined;
     const m = /^SRID=(\d+);/i.exec(s);
     if (m) {
       srid = Number(m[1]);
       s = s.slice(m[0].length);
+      base += m[0].length;
     }
-    const r = new Reader(s);
+    const r = new Reader(s, base);
     const kind = r.word() as GeomKind;
     if (!(kind in DEPTH)) {
       return { ok: false, error: `unknown geometry type "${s.slice(0, 20)}"` };
@@ -200,7 +228,7 @@ export function parseWkt(text: string): WktResult {
     }
     r.ws();
     if (r.i < s.length)
-      throw new Error(`unexpected text after the geometry at character ${r.i + 1}: ${r.describe()}`);
+      throw new Error(`unexpected text after the geometry at character ${r.at(r.i)}: ${r.describe()}`);
     const ringed = kind === 'POLYGON' || kind === 'MULTIPOLYGON';
     for (const part of parts) for (const path of part) validatePath(kind, path, ringed);
     return { ok: true, geom: srid === undefined ? { kind, parts } : { kind, parts, srid } };

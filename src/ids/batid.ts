@@ -34,9 +34,24 @@ export function formatBatid(id: string): string {
 
 export type ParsedBatid = { ok: true; batid: string } | { ok: false; error: string };
 
-/** Cleans user input (case, spaces, `-`, `_`) and checks it is a BatID/RNB id. */
+/**
+ * Cleans user input (case, spaces, `-`, `_`) and checks it is a BatID/RNB id. Only ASCII letters
+ * are upper-cased: a non-ASCII character is refused, even one whose upper case lands in the
+ * alphabet (`ſ` → `S`, `ﬀ` → `FF`).
+ */
 export function parseBatid(input: string): ParsedBatid {
-  const cleaned = input.replace(/[\s_-]/g, '').toUpperCase();
+  const stripped = input.replace(/[\s_-]/g, '');
+  for (const ch of stripped) {
+    const code = ch.codePointAt(0)!;
+    if (code > 0x7f) {
+      const u = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+      return {
+        ok: false,
+        error: `"${ch}" (${u}, not ASCII) is not a BatID symbol (allowed: ${RNB_ALPHABET}; no 0, O, I, L, U)`,
+      };
+    }
+  }
+  const cleaned = stripped.toUpperCase();
   if (cleaned.length !== BATID_LENGTH) {
     return {
       ok: false,

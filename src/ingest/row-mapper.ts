@@ -1,6 +1,6 @@
-import { detectCrs, wgs84ToLambert93 } from '../geo/crs.js';
+import { type Crs, detectCrs, wgs84ToLambert93 } from '../geo/crs.js';
 import { toHexEwkb } from '../geo/wkb.js';
-import { isDegeneratePolygon, parseWkt } from '../geo/wkt.js';
+import { type Geom, eachPath, isDegeneratePolygon, parseWkt } from '../geo/wkt.js';
 import { DEPT_COLUMN, EXTRA_COLUMN } from './catalog/ddl.js';
 import type { ColumnDef, TableDef } from './catalog/types.js';
 import { DEPT_SOURCES, deptOfCommune, normaliseDept } from './dept.js';
@@ -57,13 +57,26 @@ interface Slot {
 
 const CONVERTERS: Record<Exclude<ColumnDef['type'], 'geometry'>, Converter> = {
   text: copyText,
-  integer: (r) => String(parseInteger(r)),
-  bigint: (r) => String(parseInteger(r)),
+  integer: (r) => String(parseInteger(r, 'integer')),
+  bigint: (r) => String(parseInteger(r, 'bigint')),
   double: (r) => String(parseNumber(r)),
   boolean: (r) => (parseBoolean(r) ? 't' : 'f'),
   date: parseDate,
   jsonb: (r) => copyText(JSON.stringify(parseJsonList(r))),
 };
+
+const CRS_NAME: Record<Crs, string> = {
+  2154: 'Lambert-93 metres',
+  4326: 'WGS84 lon/lat degrees',
+};
+
+function allFinite(g: Geom): boolean {
+  let ok = true;
+  eachPath(g, (p) => {
+    for (const v of p) if (!Number.isFinite(v)) ok = false;
+  });
+  return ok;
+}
 
 export interface RowMapperOptions {
   /** Département for rows that name none (from --dept or the rest of the export). */
@@ -161,6 +174,11 @@ export class RowMapper {
       if (raw.includes('\uFFFD')) {
         return { ok: false, issue: this.issue(slot, 'invalid UTF-8 byte sequence') };
       }
+      const nul = raw.indexOf('\u0000');
+      if (nul >= 0) {
+        const reason = `NUL character (U+0000) at character ${nul + 1}, which PostgreSQL cannot store`;
+        return { ok: false, issue: this.issue(slot, reason) };
+      }
       const col = slot.column;
       if (!col) {
         if (raw !== '')
@@ -246,16 +264,32 @@ export class RowMapper {
     } else if (want === 'Point' && g.kind !== 'POINT') {
       return { issue: this.issue(slot, `expected a POINT, got ${g.kind}`) };
     }
-    let crs = g.srid ?? detectCrs(g);
     if (g.srid !== undefined && g.srid !== 2154 && g.srid !== 4326) {
       return {
         issue: this.issue(slot, `unsupported SRID ${g.srid} (Lambert-93 2154 or WGS84 4326 expected)`),
       };
     }
+    // The declared SRID wins over detection, but the coordinates must fit it: degrees in
+    // [-180, 180] × [-90, 90] for 4326, metres within the Lambert-93 bounds for 2154 (the same
+    // ranges detectCrs tells the two apart with, and they do not overlap).
+    const detected = detectCrs(g);
+    if (g.srid !== undefined && detected !== g.srid) {
+      const seen = detected === null ? 'fit neither CRS' : `look like ${CRS_NAME[detected]}`;
+      return {
+        issue: this.issue(
+          slot,
+          `coordinates out of range for the declared SRID=${g.srid} (${CRS_NAME[g.srid]}): they ${seen}`,
+        ),
+      };
+    }
+    let crs = detected;
     if (crs === null) {
       return { issue: this.issue(slot, 'coordinates fit neither Lambert-93 (EPSG:2154) nor WGS84 lon/lat') };
     }
-    if (crs === 4326) wgs84ToLambert93(g);
+    if (crs === 4326) {
+      wgs84ToLambert93(g);
+      if (!allFinite(g)) return { issue: this.issue(slot, 'coordinates cannot be projected to Lambert-93') };
+    }
     if (multi && isDegeneratePolygon(g)) {
       warnings.push(this.issue(slot, 'degenerate polygon (zero area): geometry left empty, row kept'));
       return '-\\N';

@@ -10,19 +10,38 @@ function shown(raw: string): string {
 
 const NUMBER_RE = /^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$/;
 
+/** A finite double (`1e999` is refused, not read as Infinity); `,` is read as the decimal point. */
 export function parseNumber(raw: string): number {
   const s = raw.trim();
   if (!NUMBER_RE.test(s)) throw new ValueError(`expected a number, got ${shown(raw)}`);
-  return Number(s.replace(',', '.'));
+  const v = Number(s.replace(',', '.'));
+  if (!Number.isFinite(v)) throw new ValueError(`number out of range (beyond ±1.8e308): ${shown(raw)}`);
+  return v;
 }
 
-/** Integers; float noise such as `33.000000000000001` is rounded, a real fraction is an error. */
-export function parseInteger(raw: string): number {
+/**
+ * What each PostgreSQL integer type holds. `bigint` (int8) is capped at ±(2^53 − 1), the integers a
+ * JavaScript number holds exactly: a larger value is refused rather than stored rounded.
+ */
+export const INTEGER_RANGES = {
+  smallint: [-32768, 32767],
+  integer: [-2147483648, 2147483647],
+  bigint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+} as const satisfies Record<string, readonly [number, number]>;
+
+export type IntegerType = keyof typeof INTEGER_RANGES;
+
+/**
+ * Integers of the PostgreSQL type `type` (default bigint); float noise such as
+ * `33.000000000000001` is rounded, a real fraction or a value out of the type's range is an error.
+ */
+export function parseInteger(raw: string, type: IntegerType = 'bigint'): number {
   const v = parseNumber(raw);
   const r = Math.round(v);
   if (Math.abs(v - r) > 1e-6) throw new ValueError(`expected an integer, got ${shown(raw)}`);
-  if (!Number.isSafeInteger(r)) throw new ValueError(`integer out of range: ${shown(raw)}`);
-  return r;
+  const [min, max] = INTEGER_RANGES[type];
+  if (r < min || r > max) throw new ValueError(`out of range for ${type} (${min} to ${max}): ${shown(raw)}`);
+  return r === 0 ? 0 : r; // no "-0" in the COPY text
 }
 
 const TRUE = new Set(['1', 't', 'true', 'vrai', 'oui', 'y', 'yes']);
@@ -54,7 +73,10 @@ function validDate(y: number, m: number, d: number): boolean {
   return d <= days[m - 1]!;
 }
 
-/** `YYYY-MM-DD` (time part ignored), `YYYY/MM/DD` or `DD/MM/YYYY` to `YYYY-MM-DD`. */
+/**
+ * `YYYY-MM-DD` (time part ignored), `YYYY/MM/DD` or `DD/MM/YYYY` to `YYYY-MM-DD`. Years 1 to 9999
+ * (PostgreSQL has no year 0: `0000-01-01` would fail the COPY).
+ */
 export function parseDate(raw: string): string {
   const s = raw.trim();
   let m = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/.exec(s);
@@ -70,6 +92,7 @@ export function parseDate(raw: string): string {
     mo = Number(m[2]);
     y = Number(m[3]);
   }
+  if (y === 0) throw new ValueError(`no such date (there is no year 0): ${shown(raw)}`);
   if (!validDate(y, mo, d)) throw new ValueError(`no such date: ${shown(raw)}`);
   return `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
@@ -112,14 +135,47 @@ export function parsePgArray(raw: string): (string | null)[] {
   return out;
 }
 
-/** Lists as the exports write them: JSON (`[ "1850", "1900" ]`), Postgres arrays, or one bare value. */
+/** A lone UTF-16 surrogate: JSON can escape one (`"\ud800"`), PostgreSQL jsonb refuses it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The first string (value or key) of a parsed JSON value that jsonb cannot store, if any. */
+function unstorableJson(v: unknown): string | undefined {
+  // a NUL too (`"\u0000"`): jsonb refuses it as well
+  if (typeof v === 'string') return v.includes('\u0000') || LONE_SURROGATE.test(v) ? v : undefined;
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const bad = unstorableJson(x);
+      if (bad !== undefined) return bad;
+    }
+    return undefined;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    const bad = unstorableJson(k) ?? unstorableJson(x);
+    if (bad !== undefined) return bad;
+  }
+  return undefined;
+}
+
+/**
+ * Lists as the exports write them: JSON (`[ "1850", "1900" ]`), Postgres arrays, or one bare value.
+ * JSON holding `\u0000` or a lone surrogate escape is an error (jsonb cannot store them).
+ */
 export function parseJsonList(raw: string): unknown {
   const s = raw.trim();
   if (s.startsWith('[') || (s.startsWith('{') && s.includes(':'))) {
+    let v: unknown;
     try {
-      return JSON.parse(s) as unknown;
+      v = JSON.parse(s) as unknown;
     } catch {
       if (s.startsWith('[')) throw new ValueError(`expected a JSON list, got ${shown(raw)}`);
+    }
+    if (v !== undefined) {
+      if (unstorableJson(v) !== undefined)
+        throw new ValueError(
+          `JSON holding a NUL (\\u0000) or a lone surrogate escape, which PostgreSQL jsonb cannot store: ${shown(raw)}`,
+        );
+      return v;
     }
   }
   if (s.startsWith('{')) return parsePgArray(s);

@@ -79,6 +79,10 @@ describe('address normalisation', () => {
     assert.equal(editDistance('courtais', 'courtias', 2), 1);
     assert.equal(editDistance('tilleuls', 'tileuls', 2), 1);
     assert.equal(editDistance('abcdef', 'ghijkl', 2), 3);
+    // capped at max + 1 even when no row of the table goes over max on the way
+    assert.equal(editDistance('aa', 'ceeecb', 4), 5);
+    assert.equal(editDistance('ceeecb', 'aa', 4), 5);
+    assert.equal(editDistance('aa', 'ceeecb', 6), 6);
   });
 });
 

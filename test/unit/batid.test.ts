@@ -27,6 +27,11 @@ const INPUTS: [string, string | RegExp][] = [
   ['ABCD-2345-KMNI', /"I" is not a BatID symbol/],
   ['ABCD-2345-KMNU', /"U" is not a BatID symbol/],
   ['', /has 12 symbols/],
+  // non-ASCII letters whose upper case lands in the alphabet are refused, named as typed
+  ['ABCD-2345-KMNſ', /^"ſ" \(U\+017F, not ASCII\) is not a BatID symbol/],
+  ['ABCD-2345-ﬀMN', /^"ﬀ" \(U\+FB00, not ASCII\) is not a BatID symbol/],
+  ['ABCD-2345-KMNé', /"é" \(U\+00E9, not ASCII\)/],
+  ['ABCD\u00A02345\u00A0KMNP', 'ABCD2345KMNP'], // a no-break space is still a gap
 ];
 for (const [input, want] of INPUTS) {
   test(`batid: parse ${JSON.stringify(input)}`, () => {

@@ -20,6 +20,12 @@ const OK: [string, (s: string) => unknown, string, unknown][] = [
   ['integer', parseInteger, '33', 33],
   ['integer', parseInteger, '33.000000000000001', 33],
   ['integer', parseInteger, ' 12 ', 12],
+  ['integer', (s) => parseInteger(s, 'integer'), '2147483647', 2147483647],
+  ['integer', (s) => parseInteger(s, 'integer'), '-2147483648', -2147483648],
+  ['integer', parseInteger, '3000000000', 3000000000],
+  ['integer', parseInteger, '-0', 0],
+  ['date', parseDate, '0001-01-01', '0001-01-01'],
+  ['json list', parseJsonList, '["\\ud83d\\ude00", "\\\\u0000"]', ['😀', '\\u0000']],
   ['boolean', parseBoolean, '1', true],
   ['boolean', parseBoolean, '0', false],
   ['boolean', parseBoolean, 't', true],
@@ -49,6 +55,23 @@ const BAD: [string, (s: string) => unknown, string, RegExp][] = [
   ['boolean', parseBoolean, 'maybe', /expected a boolean/],
   ['date', parseDate, '2023-02-30', /no such date/],
   ['date', parseDate, 'hier', /expected a date/],
+  // what PostgreSQL would refuse, failing the whole COPY: rejected here with a reason
+  ['number', parseNumber, '1e999', /number out of range/],
+  ['number', parseNumber, '-1e999', /number out of range/],
+  [
+    'integer',
+    (s) => parseInteger(s, 'integer'),
+    '3000000000',
+    /out of range for integer \(-2147483648 to 2147483647\)/,
+  ],
+  ['integer', (s) => parseInteger(s, 'integer'), '-2147483649', /out of range for integer/],
+  ['integer', (s) => parseInteger(s, 'smallint'), '32768', /out of range for smallint/],
+  ['integer', parseInteger, '9007199254740993', /out of range for bigint/],
+  ['date', parseDate, '0000-01-01', /no such date \(there is no year 0\): "0000-01-01"/],
+  ['date', parseDate, '01/01/0000', /there is no year 0/],
+  ['json list', parseJsonList, '["\\u0000"]', /NUL .* jsonb cannot store/],
+  ['json list', parseJsonList, '{"a\\u0000":1}', /jsonb cannot store/],
+  ['json list', parseJsonList, '["\\udc00"]', /lone surrogate/],
   ['pg array', parsePgArray, '{"open}', /unterminated/],
   ['pg array', parsePgArray, '{open', /expected an array/],
   ['json list', parseJsonList, '[1,', /expected a JSON list/],
@@ -62,6 +85,8 @@ test('values: unknown columns keep lists and flags, codes stay text', () => {
   assert.equal(inferExtraValue('t'), true);
   assert.equal(inferExtraValue('01'), '01');
   assert.equal(inferExtraValue(''), null);
+  // a list jsonb cannot hold stays the text it was
+  assert.equal(inferExtraValue('["\\u0000"]'), '["\\u0000"]');
 });
 
 test('values: COPY text escapes', () => {

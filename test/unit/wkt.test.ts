@@ -21,6 +21,10 @@ const VALID: [string, string][] = [
   ['MULTIPOINT((1 2),(3 4))', 'MULTIPOINT(1 2,3 4)'],
   ['MULTILINESTRING((1 2,3 4),(5 6,7 8))', 'MULTILINESTRING((1 2,3 4),(5 6,7 8))'],
   ['POINT (1e3 -2.5E-1)', 'POINT(1000 -0.25)'],
+  // more decimals than the fast path's powers of ten (22): read by Number(), not NaN
+  ['POINT(0.000000000000000000000001 1)', 'POINT(1e-24 1)'],
+  ['POINT(2.0000000000000000000000000000 46.500000000000000000000000001)', 'POINT(2 46.5)'],
+  ['POINT(+1 .5)', 'POINT(1 0.5)'],
 ];
 for (const [input, output] of VALID) {
   test(`wkt: reads ${input}`, () => {
@@ -40,6 +44,14 @@ const INVALID: [string, RegExp][] = [
   ['POINT(1 2) trailing', /unexpected text/],
   ['', /unknown geometry type/],
   ['POINT(1 2,3 4)', /exactly one coordinate/],
+  // not numbers: no longer read as 0 or split in two; the position is in the text as given
+  ['POINT(. 1)', /^"\." at character 7 is not a number$/],
+  ['POINT(-. 1)', /^"-\." at character 7 is not a number$/],
+  ['POINT(1.2.3 4)', /^"1\.2\.3" at character 7 is not a number$/],
+  ['POINT(1e 4)', /^"1e" at character 7 is not a number$/],
+  ['POINT(12abc 4)', /^"12abc" at character 7 is not a number$/],
+  ['POINT(1e999 4)', /^"1e999" at character 7 is out of the range of a number$/],
+  [' SRID=4326;POINT(1 x)', /expected a number at character 20/],
 ];
 for (const [input, err] of INVALID) {
   test(`wkt: rejects ${JSON.stringify(input)}`, () => {

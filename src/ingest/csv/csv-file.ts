@@ -44,8 +44,9 @@ export class CsvFile {
     f.encoding = guessEncoding(bytes);
     f.decoder = new TextDecoder(f.encoding, { ignoreBOM: false });
     const text = f.decoder.decode(bytes, { stream: !first.done });
-    const nl = text.indexOf('\n');
-    f.separator = separator ?? detectSeparator(nl < 0 ? text : text.slice(0, nl));
+    // the header line: the first one that is not blank, up to LF, CRLF or a lone CR
+    const headerLine = /^[\r\n]*([^\r\n]*)/.exec(text)![1]!;
+    f.separator = separator ?? detectSeparator(headerLine);
     f.parser = new CsvParser(f.separator);
     const records: CsvRecord[] = [];
     let consumed = f.parser.push(text, records);
@@ -58,8 +59,10 @@ export class CsvFile {
     else if (head.error !== undefined) f.headerError = `header line: ${head.error}`;
     else {
       f.header = head.fields;
-      const rest = consumed.slice(head.raw.length).replace(/^\r?\n/, '');
-      f.pending = { records, text: rest, firstLine: head.line + 1 };
+      // the header's raw text leaves out blank lines before it and the line break after it
+      const end = consumed.indexOf(head.raw) + head.raw.length;
+      const rest = consumed.slice(end).replace(/^(\r\n?|\n)/, '');
+      f.pending = { records, text: rest, firstLine: head.line + head.raw.split(/\r\n|\r|\n/).length };
     }
     f.parser.expectedFields = f.header.length || undefined;
     return f;

@@ -8,6 +8,22 @@ const LF = 10;
 const CR = 13;
 const MAX_RECORD_CHARS = 64 * 1024 * 1024;
 
+/** Index just past the first line break (LF, CRLF or lone CR) at or after `from`; -1 if none. */
+function afterFirstBreak(s: string, from: number): number {
+  const lf = s.indexOf('\n', from);
+  const cr = s.indexOf('\r', from);
+  if (cr >= 0 && (lf < 0 || cr < lf)) return s.charCodeAt(cr + 1) === LF ? cr + 2 : cr + 1;
+  return lf < 0 ? -1 : lf + 1;
+}
+
+/** `s` without the line break (LF, CRLF or lone CR) it may end with. */
+function withoutEol(s: string): string {
+  const n = s.length;
+  const c = s.charCodeAt(n - 1);
+  if (c === LF) return s.slice(0, n >= 2 && s.charCodeAt(n - 2) === CR ? n - 2 : n - 1);
+  return c === CR ? s.slice(0, n - 1) : s;
+}
+
 /** Picks `,`, `;` or tab: the one most frequent outside quotes in the header line. */
 export function detectSeparator(headerLine: string): string {
   const counts = new Map<string, number>([
@@ -31,6 +47,9 @@ export function detectSeparator(headerLine: string): string {
  * is kept as text. When `expectedFields` is set and a record spanning several lines has the wrong
  * number of fields (typically a stray quote), the first line is reported as an error and parsing
  * restarts on the next line, so one bad quote never swallows the rows after it.
+ *
+ * A line break is LF, CRLF or a lone CR (old Mac files), counted the same inside quoted fields and
+ * between records, so line numbers and the restart after a stray quote agree whatever the line ends.
  */
 export class CsvParser {
   private buf = '';
@@ -60,9 +79,9 @@ export class CsvParser {
   }
 
   private dropFirstLine(out: CsvRecord[], error: string): string {
-    const nl = this.buf.indexOf('\n');
-    const stop = nl < 0 ? this.buf.length : nl + 1;
-    out.push({ line: this.line, error, raw: this.buf.slice(0, Math.min(stop, 200)).replace(/\r?\n$/, '') });
+    const brk = afterFirstBreak(this.buf, 0);
+    const stop = brk < 0 ? this.buf.length : brk;
+    out.push({ line: this.line, error, raw: withoutEol(this.buf.slice(0, Math.min(stop, 200))) });
     let text = this.buf.slice(0, stop);
     this.buf = this.buf.slice(stop);
     this.line += 1;
@@ -90,11 +109,17 @@ export class CsvParser {
     const n = s.length;
     const sep = this.sep;
     let pos = 0;
+    // Next LF / CR after the field being read (2^32 - 1: none left in the buffer), found with
+    // indexOf and kept while fields are read, so that counting the line breaks inside quoted
+    // fields stays linear (and faster than a loop over every character of a quoted WKT).
+    let nextLf = -1;
+    let nextCr = -1;
     while (pos < n) {
       const startPos = pos;
       const startLine = this.line;
       const fields: string[] = [];
-      let lines = 0;
+      let inner = 0; // line breaks inside quoted fields
+      let ended = false; // the record ends with a line break
       let i = pos;
       let complete = false;
       let unterminated = false;
@@ -123,7 +148,16 @@ export class CsvParser {
             unterminated = true;
             break;
           }
-          for (let k = i + 1; k < j; k++) if (s.charCodeAt(k) === LF) lines++;
+          if (nextLf <= i) nextLf = s.indexOf('\n', i + 1) >>> 0; // -1 → 2^32 - 1: none
+          while (nextLf < j) {
+            inner++;
+            nextLf = s.indexOf('\n', nextLf + 1) >>> 0;
+          }
+          if (nextCr <= i) nextCr = s.indexOf('\r', i + 1) >>> 0;
+          while (nextCr < j) {
+            if (s.charCodeAt(nextCr + 1) !== LF) inner++; // a lone CR; CRLF counts once, at its LF
+            nextCr = s.indexOf('\r', nextCr + 1) >>> 0;
+          }
           // text after the closing quote up to the separator is kept verbatim
           let k = j;
           while (k < n) {
@@ -165,20 +199,19 @@ export class CsvParser {
           if (i + 1 >= n && !eof) break;
           i += i + 1 < n && s.charCodeAt(i + 1) === LF ? 2 : 1;
         } else i += 1;
-        lines++;
+        ended = true;
         complete = true;
         break;
       }
       if (!complete && !unterminated) return startPos; // wait for more text
-      const multiLine = unterminated || lines > 1;
       if (
-        multiLine &&
-        (unterminated || (this.expectedFields !== undefined && fields.length !== this.expectedFields))
+        unterminated ||
+        (inner > 0 && this.expectedFields !== undefined && fields.length !== this.expectedFields)
       ) {
         // report the first physical line, resume right after it
-        const nl = s.indexOf('\n', startPos);
-        const stop = nl < 0 ? n : nl + 1;
-        const raw = s.slice(startPos, stop).replace(/\r?\n$/, '');
+        const brk = afterFirstBreak(s, startPos);
+        const stop = brk < 0 ? n : brk;
+        const raw = withoutEol(s.slice(startPos, stop));
         out.push({
           line: startLine,
           error: unterminated
@@ -186,15 +219,16 @@ export class CsvParser {
             : 'unbalanced quote (record runs over several lines)',
           raw,
         });
-        this.line = startLine + (nl < 0 ? 0 : 1);
+        this.line = startLine + (brk < 0 ? 0 : 1);
         pos = stop;
+        nextLf = nextCr = -1; // the caches may be past line breaks of the lines read again
         continue;
       }
-      this.line = startLine + lines;
+      this.line = startLine + inner + (ended ? 1 : 0);
       pos = i;
       // a blank line is no record
       if (fields.length === 1 && fields[0] === '' && s.charCodeAt(startPos) !== QUOTE) continue;
-      out.push({ line: startLine, fields, raw: s.slice(startPos, i).replace(/\r?\n$/, '') });
+      out.push({ line: startLine, fields, raw: withoutEol(s.slice(startPos, i)) });
     }
     return pos;
   }
