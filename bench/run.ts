@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   bulk: () => import('./bulk-bench.js'),
   indicators: () => import('./indicators-bench.js'),
   tiles: () => import('./tiles-bench.js'),
+  load: () => import('./load-bench.js'),
 };
 
 if (!NAME || !BENCHES[NAME]) {
