@@ -30,6 +30,7 @@ import {
   startServer,
   type Scenario,
   type Target,
+  seededLabels,
 } from './bench-lib.js';
 
 const QUERIES = 20_000;
@@ -38,11 +39,7 @@ const QUERIES = 20_000;
 async function inputs(t: Target): Promise<{ search: string[]; card: string[] }> {
   const store = await t.open();
   try {
-    const labels = (
-      await store.query<{ l: string }>(
-        `SELECT libelle_adresse AS l FROM bdnb.adresse WHERE libelle_adresse IS NOT NULL ORDER BY md5(cle_interop_adr) LIMIT ${QUERIES}`,
-      )
-    ).map((r) => r.l);
+    const labels = await seededLabels(store, QUERIES);
     const batids = (
       await store.query<{ b: string }>(
         `SELECT batid AS b FROM batid.building WHERE status = 'constructed' ORDER BY md5(batid) LIMIT ${QUERIES}`,

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { openStore } from '../src/store/open-store.js';
+import type { Queryable } from '../src/store/store.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const OUT = join(ROOT, 'bench', 'out');
@@ -216,4 +217,13 @@ export async function inProcessBench<K extends string>(
   sh('npm', ['run', '--silent', 'build']);
   const data = ensureData(values.scale);
   return { values, data, targets: await benchTargets(values.scale, values.backends.split(','), 1) };
+}
+
+/** The département's address labels in a seeded order (md5 of their key), the first `limit` of them. */
+export async function seededLabels(store: Queryable, limit?: number): Promise<string[]> {
+  const rows = await store.query<{ l: string }>(
+    `SELECT libelle_adresse AS l FROM bdnb.adresse WHERE libelle_adresse IS NOT NULL ORDER BY md5(cle_interop_adr)${limit === undefined ? '' : ' LIMIT $1'}`,
+    limit === undefined ? [] : [limit],
+  );
+  return rows.map((r) => r.l);
 }

@@ -27,6 +27,7 @@ import {
   sh,
   startServer,
   type Target,
+  seededLabels,
 } from './bench-lib.js';
 import { machine } from './machine.js';
 import { createKey } from '../src/auth/keys.js';
@@ -61,11 +62,7 @@ async function inputFile(
   const store = await t.open();
   let labels: string[];
   try {
-    labels = (
-      await store.query<{ l: string }>(
-        `SELECT libelle_adresse AS l FROM bdnb.adresse WHERE libelle_adresse IS NOT NULL ORDER BY md5(cle_interop_adr)`,
-      )
-    ).map((r) => r.l);
+    labels = await seededLabels(store);
   } finally {
     await store.close();
   }

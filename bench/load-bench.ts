@@ -19,7 +19,16 @@ import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
 import { tileOf } from '../src/tiles/tile-coords.js';
 import { machine } from './machine.js';
-import { benchTargets, ensureData, ensureImported, OUT, sh, startServer, type Target } from './bench-lib.js';
+import {
+  benchTargets,
+  ensureData,
+  ensureImported,
+  OUT,
+  seededLabels,
+  sh,
+  startServer,
+  type Target,
+} from './bench-lib.js';
 
 const N = 5000;
 
@@ -39,11 +48,7 @@ interface Stage {
 async function urls(t: Target): Promise<string[]> {
   const store = await t.open();
   try {
-    const labels = (
-      await store.query<{ l: string }>(
-        `SELECT libelle_adresse AS l FROM bdnb.adresse WHERE libelle_adresse IS NOT NULL ORDER BY md5(cle_interop_adr) LIMIT ${N}`,
-      )
-    ).map((r) => r.l);
+    const labels = await seededLabels(store, N);
     const buildings = await store.query<{ b: string; lon: number; lat: number }>(
       `SELECT batid AS b, ST_X(p) AS lon, ST_Y(p) AS lat
          FROM (SELECT batid, ST_Transform(ST_PointOnSurface(geom), 4326) AS p FROM batid.building

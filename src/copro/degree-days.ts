@@ -115,20 +115,36 @@ export async function degreeDaysFor(
   dept: string,
   year: number,
 ): Promise<{ year: DegreeDaysValue | null; reference: DegreeDaysValue | null }> {
+  const { years, reference } = await degreeDaysForYears(db, dept, [year]);
+  return { year: years.get(year) ?? null, reference };
+}
+
+/** The same for several years of one département, in one query. */
+export async function degreeDaysForYears(
+  db: Queryable,
+  dept: string,
+  years: readonly number[],
+): Promise<{ years: Map<number, DegreeDaysValue>; reference: DegreeDaysValue | null }> {
   const d = deptOf(dept);
   const rows = await db.query<{ annee: number | null; dju: number; source: string }>(
     `SELECT annee, dju, source FROM copro.degree_days
-      WHERE code_departement_insee = $1 AND (annee = $2 OR annee IS NULL)`,
-    [d, year],
+      WHERE code_departement_insee = $1 AND (annee = ANY($2::int[]) OR annee IS NULL)`,
+    [d, [...years]],
   );
-  const value = (r: { dju: number; source: string } | undefined): DegreeDaysValue | null =>
-    r ? { dju: r.dju, source: r.source, edited: true } : null;
+  const value = (r: { dju: number; source: string }): DegreeDaysValue => ({
+    dju: r.dju,
+    source: r.source,
+    edited: true,
+  });
+  const ref = rows.find((r) => r.annee === null);
   const shipped = shippedReference().get(d);
   return {
-    year: value(rows.find((r) => r.annee === year)),
-    reference:
-      value(rows.find((r) => r.annee === null)) ??
-      (shipped ? { dju: shipped.dju, source: shipped.source, edited: false } : null),
+    years: new Map(rows.filter((r) => r.annee !== null).map((r) => [r.annee!, value(r)])),
+    reference: ref
+      ? value(ref)
+      : shipped
+        ? { dju: shipped.dju, source: shipped.source, edited: false }
+        : null,
   };
 }
 

@@ -4,7 +4,7 @@
  * DPE and its metered consumption (DLE), before/after each recorded renovation.
  */
 import type { Queryable } from '../store/store.js';
-import { degreeDaysFor } from './degree-days.js';
+import { degreeDaysForYears } from './degree-days.js';
 import {
   beforeAfter,
   computeYears,
@@ -46,25 +46,22 @@ export async function energyReport(
       };
   }
   const years = [...new Set(rec.bills.map((b) => b.year))];
-  const dju = new Map<number, YearDegreeDays>();
-  let reference: { dju: number; source: string } | null = null;
+  const dd = await degreeDaysForYears(db, rec.code_departement_insee, years);
+  // the reference is reported only when there is a year to correct (as before)
+  const reference = years.length ? dd.reference : null;
   const yearValues: Record<string, { dju: number; source: string }> = {};
-  for (const y of years) {
-    const d = await degreeDaysFor(db, rec.code_departement_insee, y);
-    reference ??= d.reference;
-    if (d.year) yearValues[y] = { dju: d.year.dju, source: d.year.source };
-    dju.set(y, {
-      dju_year: d.year?.dju ?? null,
-      dju_reference: d.reference?.dju ?? null,
-      source_year: d.year?.source,
-      source_reference: d.reference?.source,
-    });
-  }
+  for (const [y, v] of dd.years) yearValues[y] = { dju: v.dju, source: v.source };
+  const dju = (y: number): YearDegreeDays => ({
+    dju_year: dd.years.get(y)?.dju ?? null,
+    dju_reference: reference?.dju ?? null,
+    source_year: dd.years.get(y)?.source,
+    source_reference: reference?.source,
+  });
   const networkCo2 = reseau?.co2_kg_kwh ?? null;
   const computed = computeYears(rec.bills, (y) => ({
     surface_m2: rec.heated_surface_m2,
     network_co2: networkCo2,
-    dju: dju.get(y),
+    dju: dju(y),
   }));
 
   const bg = place.batiment_groupe_id;

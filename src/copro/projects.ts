@@ -22,7 +22,13 @@ import { EnergyInputError, parisDate } from './energy.js';
 export { SARE_ACTS, STAGE_LABELS, STAGES } from './api-types.js';
 export type { Project, ProjectDashboard, ProjectDetail, SareAct, Stage } from './api-types.js';
 import { energyReport } from './energy-report.js';
-import { getRecord, RecordAccessError, validDate, type BuildingPlace } from './record-service.js';
+import {
+  buildingPlace,
+  getRecord,
+  RecordAccessError,
+  validDate,
+  type BuildingPlace,
+} from './record-service.js';
 
 const COLS = `p.id, p.batid, p.code_departement_insee, p.code_commune_insee, p.title, p.stage,
   p.stage_changed_at::text AS stage_changed_at, p.created_by,
@@ -71,18 +77,15 @@ export async function createProject(
 
 /** A project the key may see (its building in the key's territory), else 404/403. */
 export async function projectForKey(db: Queryable, key: ApiKey, id: string): Promise<ProjectDetail> {
-  const [p] = await db.query<Project & { epci: string | null }>(
-    `SELECT ${COLS},
-            (SELECT rb.code_epci_insee FROM batid.building b JOIN renovation.batiment rb
-               ON rb.code_departement_insee = b.code_departement_insee AND rb.batiment_groupe_id = b.batiment_groupe_id
-              WHERE b.batid = p.batid) AS epci
-       FROM copro.project p WHERE p.id = $1`,
-    [id],
-  );
-  if (!p) throw new RecordAccessError(404, `no project ${id}`);
-  if (!coversPlace(key, { dept: p.code_departement_insee, commune: p.code_commune_insee, epci: p.epci }))
+  const [project] = await db.query<Project>(`SELECT ${COLS} FROM copro.project p WHERE p.id = $1`, [id]);
+  if (!project) throw new RecordAccessError(404, `no project ${id}`);
+  const place = (await buildingPlace(db, project.batid)) ?? {
+    dept: project.code_departement_insee,
+    commune: project.code_commune_insee,
+    epci: null,
+  };
+  if (!coversPlace(key, place))
     throw new RecordAccessError(403, `project ${id} is outside the territory of this key`);
-  const { epci: _epci, ...project } = p;
   const stages = await db.query<ProjectDetail['stages'][number]>(
     'SELECT stage, date::text AS date, key_id FROM copro.project_stage WHERE project_id = $1 ORDER BY date, ctid',
     [id],
@@ -343,13 +346,9 @@ export async function projectDashboard(
     if (!p.works_date) continue;
     const rec = await getRecord(db, p.batid);
     if (!rec) continue;
-    const place = await db.query<BuildingPlace>(
-      `SELECT batid, status, code_departement_insee AS dept, batiment_groupe_id, NULL AS commune, NULL AS epci
-         FROM batid.building WHERE batid = $1`,
-      [p.batid],
-    );
-    if (!place[0]) continue;
-    const report = await energyReport(db, rec, place[0]);
+    const place = await buildingPlace(db, p.batid);
+    if (!place) continue;
+    const report = await energyReport(db, rec, place);
     const ba = report.before_after.find((b) => b.source === 'projet' && b.works_date === p.works_date);
     if (ba?.kwh_saved_per_year === null || ba === undefined) continue;
     detail.push({

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { verifyToken, type ApiKey } from '../auth/keys.js';
+import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
+import { bearerOf } from './auth.js';
 import { HttpError } from './errors.js';
 
 /** Requests per minute: per client IP without a key, per key with one. */
@@ -36,7 +35,6 @@ interface Bucket {
 }
 
 const MAX_BUCKETS = 100_000;
-const KEY_CACHE_MS = 30_000;
 
 /**
  * Token buckets in memory (one process; `serve --workers N` gives each worker its own): a
@@ -45,22 +43,10 @@ const KEY_CACHE_MS = 30_000;
  */
 export function rateLimit(app: FastifyInstance, store: Store, limits: RateLimits): void {
   const buckets = new Map<string, Bucket>();
-  const keys = new Map<string, { key: ApiKey | null; until: number }>();
-  const keyOf = async (req: FastifyRequest): Promise<ApiKey | null> => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!m) return null;
-    const h = createHash('sha256').update(m[1]!).digest('hex');
-    const now = Date.now();
-    const hit = keys.get(h);
-    if (hit && hit.until > now) return hit.key;
-    const key = await verifyToken(store, m[1]!);
-    if (keys.size >= MAX_BUCKETS) keys.clear();
-    keys.set(h, { key, until: now + KEY_CACHE_MS });
-    return key;
-  };
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'OPTIONS') return;
-    const key = await keyOf(req);
+    // a made-up or revoked key counts against the IP (the access hook answers 401 after)
+    const { key } = await bearerOf(store, req);
     const id = key ? `k:${key.id}` : `ip:${req.ip}`;
     const limit = key ? limits.perKey : limits.perIp;
     const perMs = limit / 60_000;

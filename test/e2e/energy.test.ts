@@ -8,10 +8,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { createKey } from '../../src/auth/keys.js';
 import { backends } from '../helpers/backends.js';
-import { checkA11y, CHROMIUM, OUT, ROOT } from './browser.js';
+import { checkA11y, CHROMIUM, launchChromium, OUT, ROOT } from './browser.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
 
 const nf = new Intl.NumberFormat('fr-FR');
@@ -69,18 +69,7 @@ describe('advisors in a real browser: energy follow-up and renovation projects',
       payload: { dju: 2300, source: 'e2e' },
     });
     assert.equal(dju.statusCode, 200, dju.body);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     // one context: the key saved on the building page is there on /projets
     context = await browser.newContext({
       viewport: { width: 1280, height: 900 },

@@ -7,11 +7,11 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createKey } from '../../src/auth/keys.js';
 import { importNetworks } from '../../src/networks/import-networks.js';
 import { backends } from '../helpers/backends.js';
-import { checkA11y, CHROMIUM, OUT, ROOT } from './browser.js';
+import { checkA11y, CHROMIUM, launchChromium, OUT, ROOT } from './browser.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
 
 interface Card {
@@ -66,18 +66,7 @@ describe('web app in a real browser', () => {
       }
     }
     assert.ok(batid!, 'a building with a DPE label at a searchable address');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -22,6 +22,7 @@ for (const make of backends()) {
     let store: Store;
     let app: FastifyInstance;
     let token: string;
+    let admin: string;
     before(async () => {
       backend = make();
       store = await backend.open();
@@ -29,6 +30,7 @@ for (const make of backends()) {
       // a route slower than the handler timeout, to see what the client gets
       app.get('/test/slow', async () => new Promise((ok) => setTimeout(() => ok({ late: true }), 1000)));
       token = (await createKey(store, { role: 'pro', label: 'limits' })).token;
+      admin = (await createKey(store, { role: 'admin', label: 'limits admin' })).token;
     });
     after(async () => {
       await app?.close();
@@ -63,7 +65,8 @@ for (const make of backends()) {
         method: 'POST',
         url: '/v1/projects',
         remoteAddress: '10.0.1.1',
-        headers: { 'content-type': 'application/json' },
+        // the route needs a key, checked before the body is read
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
         payload: JSON.stringify({ batid: 'x', title: 'y'.repeat(1_100_000) }),
       });
       assert.equal(r.statusCode, 413);

@@ -1,4 +1,6 @@
 /** Shapes of the energy follow-up and project routes: the server's own types (src/copro/). */
+import { parisDate } from '../../src/copro/energy.js';
+
 export type { BeforeAfter, EnergyYear } from '../../src/copro/energy.js';
 export type {
   EnergyRecordResponse as EnergyFile,
@@ -32,11 +34,5 @@ export const UNIT_LABELS: Record<string, string> = {
   stere: 'stères',
 };
 
-const PARIS_DAY = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/Paris',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
 /** Today as the API counts it (the date in metropolitan France), YYYY-MM-DD. */
-export const todayIso = (): string => PARIS_DAY.format(new Date());
+export const todayIso = (): string => parisDate();
