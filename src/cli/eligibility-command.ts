@@ -1,9 +1,16 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { BULK_INPUT_MAX_BYTES, BulkInputError, bulkOptions } from '../jobs/bulk-input.js';
 import { writeResultsCsvFile, writeResultsXlsx } from '../jobs/bulk-results.js';
 import { runEligibilityJob } from '../jobs/eligibility-job.js';
-import { claimJob, createEligibilityJob, jobInfo, releaseJob, unfinishedJobFor } from '../jobs/job-store.js';
+import {
+  claimJob,
+  createEligibilityJob,
+  jobInfo,
+  releaseIfWorkerDead,
+  releaseJob,
+  unfinishedJobFor,
+} from '../jobs/job-store.js';
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import { DB_OPTIONS, parse } from './main.js';
 import { Progress } from './progress.js';
@@ -49,9 +56,13 @@ export async function runEligibility(args: string[]): Promise<number> {
   );
   try {
     const t0 = Date.now();
-    let id = await unfinishedJobFor(store, bytes, options);
-    if (id) process.stderr.write(`resuming job ${id}\n`);
-    else id = await createEligibilityJob(store, { name: basename(inPath), bytes, options });
+    const unfinished = await unfinishedJobFor(store, bytes, options);
+    if (unfinished) {
+      process.stderr.write(`resuming job ${unfinished}\n`);
+      // a run of this command killed on this machine: no need to wait for its heartbeat to go stale
+      await releaseIfWorkerDead(store, unfinished);
+    }
+    const id = unfinished ?? (await createEligibilityJob(store, { name: basename(inPath), bytes, options }));
     if (!(await claimJob(store, id)))
       throw new Error(
         `job ${id} is being run by another process (or one that stopped less than a minute ago)`,
@@ -66,6 +77,18 @@ export async function runEligibility(args: string[]): Promise<number> {
       info = await runEligibilityJob(store, id, {
         onProgress: (done, total) => progress.update('eligibility', done, total),
         shouldStop: () => interrupted,
+        // the file is complete before the job is done: written aside, then renamed into place
+        beforeFinish: async () => {
+          const part = `${out}.part`;
+          try {
+            if (format === '.csv') await writeResultsCsvFile(store, id, part);
+            else await writeResultsXlsx(store, id, part);
+            await rename(part, out);
+          } catch (err) {
+            await rm(part, { force: true });
+            throw err;
+          }
+        },
       });
     } catch (err) {
       await releaseJob(store, id);
@@ -84,8 +107,6 @@ export async function runEligibility(args: string[]): Promise<number> {
       process.stderr.write(`batid eligibility: ${inPath}: ${info.error}\n`);
       return 1;
     }
-    if (format === '.csv') await writeResultsCsvFile(store, id, out);
-    else await writeResultsXlsx(store, id, out);
     const [s] = await store.query<{ ok: number; not_geocoded: number; invalid: number; eligible: number }>(
       `SELECT count(*) FILTER (WHERE status = 'ok')::int AS ok,
               count(*) FILTER (WHERE status = 'not_geocoded')::int AS not_geocoded,

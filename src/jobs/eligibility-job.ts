@@ -32,6 +32,12 @@ export interface RunOptions {
   onProgress?: (done: number, total: number) => void;
   /** Asked after each chunk: true gives the job back to the queue (the server is stopping). */
   shouldStop?: () => boolean;
+  /**
+   * Runs after the last row is committed and before the job is marked done: the CLI writes its
+   * file there, so a process killed while writing leaves the job unfinished and the same command
+   * resumes it (every row already stored) instead of starting a new one.
+   */
+  beforeFinish?: () => Promise<void>;
 }
 
 /** Runs a job this process has claimed (job-store.ts claimJob) to its end; its final state. */
@@ -95,6 +101,7 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
       }
     }
     if (chunk.length) await flush();
+    await opts.beforeFinish?.();
     await finishJob(store, id, null);
   } catch (err) {
     if (!(err instanceof BulkInputError)) throw err;

@@ -90,6 +90,36 @@ export async function claimJob(db: Queryable, id?: string): Promise<string | nul
   return r?.id ?? null;
 }
 
+/**
+ * Frees a running job whose worker was a process of this machine that no longer exists (killed,
+ * crashed): it is taken over at once instead of after STALE_AFTER_S. True when it was freed.
+ */
+export async function releaseIfWorkerDead(db: Queryable, id: string): Promise<boolean> {
+  const [r] = await db.query<{ worker: string | null }>(
+    `SELECT worker FROM jobs.job WHERE id = $1 AND status = 'running'`,
+    [id],
+  );
+  const m = r?.worker ? /^(.*):(\d+)$/.exec(r.worker) : null;
+  if (!m || m[1] !== hostname() || processAlive(Number(m[2]))) return false;
+  const freed = await db.query(
+    `UPDATE jobs.job SET status = 'pending', worker = NULL WHERE id = $1 AND status = 'running' AND worker = $2
+     RETURNING id`,
+    [id, r!.worker],
+  );
+  return freed.length > 0;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function heartbeat(db: Queryable, id: string, rowsDone: number): Promise<void> {
   await db.query(`UPDATE jobs.job SET rows_done = $2, heartbeat_at = now() WHERE id = $1`, [id, rowsDone]);
 }
