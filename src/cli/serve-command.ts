@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { addressServiceOf } from '../address/address-service.js';
 import { buildApp, type AppOptions } from '../http/app.js';
+import { maxConcurrentFromEnv } from '../http/admission.js';
 import { parseRateLimits } from '../http/rate-limit.js';
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -128,6 +129,7 @@ export async function runServe(args: string[]): Promise<number> {
     await serve(store, values.host ?? '127.0.0.1', port, {
       logLevel: parseLogLevel(values.log),
       rateLimit: parseRateLimits(process.env.BATID_RATE_LIMIT),
+      maxConcurrent: maxConcurrentFromEnv(store.kind, process.env.BATID_MAX_CONCURRENT),
     });
   } finally {
     await store.close();

@@ -20,6 +20,7 @@ import { keysRoutes } from './keys-routes.js';
 import { rateLimit, type RateLimits } from './rate-limit.js';
 import { refuseNul, securityHeaders } from './security.js';
 import { BODY_LIMIT_BYTES, DEFAULT_HANDLER_TIMEOUT_MS } from './limits.js';
+import { admission, defaultMaxConcurrent } from './admission.js';
 
 export interface AppOptions {
   /** Request logging: one JSON line per request (pino) at this level; off by default (tests). */
@@ -30,6 +31,11 @@ export interface AppOptions {
   rateLimit?: RateLimits | false;
   /** A request that takes longer gets a 503 `timeout` (default 30 s; long routes set their own). */
   handlerTimeoutMs?: number;
+  /**
+   * At most this many requests run at once, the others wait in arrival order (src/http/admission.ts);
+   * 0 = no limit. Default 8 on the embedded database, none on a server (`BATID_MAX_CONCURRENT`).
+   */
+  maxConcurrent?: number;
 }
 
 export interface RouteInfo {
@@ -67,6 +73,8 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   if (opts.rateLimit) rateLimit(app, store, opts.rateLimit);
   // each route's access level (config.access), before its body is read
   enforceAccess(app, store);
+  const maxConcurrent = opts.maxConcurrent ?? defaultMaxConcurrent(store.kind);
+  if (maxConcurrent > 0) admission(app, maxConcurrent);
   // CORS for reads: any page may GET the public data (writes and pro routes are not opened)
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD') void reply.header('access-control-allow-origin', '*');
