@@ -3,7 +3,7 @@ import { addressServiceOf } from '../address/address-service.js';
 import { buildApp, type AppOptions } from '../http/app.js';
 import { maxConcurrentFromEnv } from '../http/admission.js';
 import { parseRateLimits } from '../http/rate-limit.js';
-import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
+import { openStore, parseReadUrls, storeOptionsFromEnv } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { DB_OPTIONS, USAGE, parse } from './main.js';
 
@@ -12,6 +12,7 @@ export const SERVE_OPTIONS = {
   host: { type: 'string' },
   log: { type: 'string' },
   workers: { type: 'string' },
+  'read-url': { type: 'string', multiple: true },
 } as const;
 
 /** `--workers N`: N server processes sharing the port (PostgreSQL only), 1 by default. */
@@ -122,6 +123,19 @@ export async function runServe(args: string[]): Promise<number> {
   }
   const port = parsePort(values.port);
   const options = storeOptionsFromEnv({ databaseUrl: values['database-url'], dbDir: values.db });
+  // read replicas: a usage error (exit 2) when the URLs are malformed or there is no server
+  try {
+    options.readUrls = parseReadUrls(values['read-url']);
+  } catch (err) {
+    process.stderr.write(`batid serve: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (options.readUrls.length && !options.databaseUrl) {
+    process.stderr.write(
+      'batid serve: --read-url (or BATID_READ_URL) needs a PostgreSQL server as primary (DATABASE_URL or --database-url): the embedded database has no read replicas\n',
+    );
+    return 2;
+  }
   const workers = parseWorkers(values.workers, !!options.databaseUrl);
   if (workers > 1 && cluster.isPrimary) return supervise(workers);
   const store = await openStore(options);

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { primaryOf, readReplicasOf } from '../store/routed-store.js';
 import type { Store } from '../store/store.js';
 import { idsRoutes } from './ids-routes.js';
 import { buildingsRoutes } from './buildings-routes.js';
@@ -20,6 +21,7 @@ import { keysRoutes } from './keys-routes.js';
 import { rateLimit, type RateLimits } from './rate-limit.js';
 import { refuseNul, securityHeaders } from './security.js';
 import { BODY_LIMIT_BYTES, DEFAULT_HANDLER_TIMEOUT_MS } from './limits.js';
+import { routeReads } from './read-routing.js';
 import { admission, defaultMaxConcurrent } from './admission.js';
 
 export interface AppOptions {
@@ -68,6 +70,8 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
     for (const method of [r.method].flat())
       if (method !== 'HEAD') routes.push({ method, url: r.url, access: r.config?.access ?? 'public' });
   });
+  // with read replicas: writes and the data the API writes on the primary (before any other hook)
+  routeReads(app);
   securityHeaders(app);
   refuseNul(app);
   if (opts.rateLimit) rateLimit(app, store, opts.rateLimit);
@@ -138,7 +142,8 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   tilesRoutes(app, store);
   coproRoutes(app, store);
   keysRoutes(app, store);
-  const runner = opts.jobs === false ? null : new JobRunner(store, (msg, err) => app.log.error(err, msg));
+  const runner =
+    opts.jobs === false ? null : new JobRunner(primaryOf(store), (msg, err) => app.log.error(err, msg));
   jobsRoutes(app, store, runner);
   if (runner) {
     app.addHook('onReady', async () => runner.start());
@@ -151,7 +156,13 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
     const rows = await store.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM batid.building WHERE status = 'constructed'`,
     );
-    return { status: 'ok', db: store.kind, buildings: rows[0]?.n ?? 0 };
+    const replicas = readReplicasOf(store);
+    return {
+      status: 'ok',
+      db: store.kind,
+      buildings: rows[0]?.n ?? 0,
+      ...(replicas && { read_replicas: replicas }),
+    };
   });
   return app;
 }

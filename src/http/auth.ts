@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { verifyToken, type ApiKey, type Role } from '../auth/keys.js';
+import { primaryOf } from '../store/routed-store.js';
 import type { Store } from '../store/store.js';
 import { HttpError } from './errors.js';
 
@@ -28,7 +29,8 @@ export function bearerOf(store: Store, req: FastifyRequest): Promise<Bearer> {
       if (!h) return { key: null, problem: null };
       const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
       if (!m) return { key: null, problem: 'Authorization: expected "Bearer <key>"' };
-      const key = await verifyToken(store, m[1]!);
+      // on the primary (not a read replica): a new key works and a revoked one stops at once
+      const key = await verifyToken(primaryOf(store), m[1]!);
       return key ? { key, problem: null } : { key: null, problem: 'unknown or revoked API key' };
     })();
     bearers.set(req, b);

@@ -42,8 +42,9 @@ export function redactUrl(url: string): string {
  * planned it as a parallel Gather Merge and spent 12 ms starting workers for 14 rows. Imports
  * and other statements keep the default settings on the main pool.
  */
-function lookupPool(url: string, max: number): pg.Pool {
+function lookupPool(url: string, max: number, extra: pg.PoolConfig): pg.Pool {
   const p = new Pool({
+    ...extra,
     connectionString: url,
     max,
     options: '-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_generic_plan',
@@ -52,18 +53,35 @@ function lookupPool(url: string, max: number): pg.Pool {
   return p;
 }
 
+export interface PgStoreOptions {
+  /** Connections per pool (the main one and the lookup one), 8 by default. */
+  poolSize?: number;
+  /** Fail at open when the server cannot be reached (default true; false for read replicas, checked later). */
+  check?: boolean;
+  /** Give up connecting after this many ms (default: no limit; read replicas set one). */
+  connectTimeoutMs?: number;
+  /** `application_name` of the sessions (shown in pg_stat_activity). */
+  applicationName?: string;
+}
+
 /** PostgreSQL ≥ 15 with PostGIS ≥ 3.3, through a small pool. */
-export async function openPgStore(url: string, poolSize = 8): Promise<Store> {
-  const pool = new Pool({ connectionString: url, max: poolSize });
+export async function openPgStore(url: string, opts: PgStoreOptions = {}): Promise<Store> {
+  const poolSize = opts.poolSize ?? 8;
+  const extra: pg.PoolConfig = {
+    ...(opts.connectTimeoutMs !== undefined && { connectionTimeoutMillis: opts.connectTimeoutMs }),
+    ...(opts.applicationName !== undefined && { application_name: opts.applicationName }),
+  };
+  const pool = new Pool({ ...extra, connectionString: url, max: poolSize });
   pool.on('error', () => undefined); // an idle client dropped by the server: the pool replaces it
-  try {
-    await pool.query('SELECT 1');
-  } catch (err) {
-    await pool.end();
-    throw new Error(`cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
+  if (opts.check !== false)
+    try {
+      await pool.query('SELECT 1');
+    } catch (err) {
+      await pool.end();
+      throw new Error(`cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
   let reads: pg.Pool | null = null;
   return {
     kind: 'postgres',
@@ -99,7 +117,7 @@ export async function openPgStore(url: string, poolSize = 8): Promise<Store> {
       params: readonly (string | number | boolean | null)[],
     ) {
       // node-postgres prepares a named statement once per connection of the lookup pool
-      reads ??= lookupPool(url, poolSize);
+      reads ??= lookupPool(url, poolSize, extra);
       const res = await reads.query({ name, text, values: [...params] });
       return res.rows as T[];
     },

@@ -4,6 +4,7 @@
  * serialises the processes of one server (`serve --workers`): the first rebuilds, the others
  * find it done.
  */
+import { replicasCaughtUp } from '../store/routed-store.js';
 import type { Queryable, Store } from '../store/store.js';
 
 const LOCK_ID = 7_210_342_008;
@@ -32,4 +33,7 @@ export async function ensureDerived(
     );
   });
   await store.exec(`ANALYZE tiles.${name}`);
+  // with read replicas, tiles are read there: not before they have the table (else empty tiles
+  // would be cached under the new version)
+  await replicasCaughtUp(store);
 }
