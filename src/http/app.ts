@@ -13,6 +13,7 @@ import { jobsRoutes } from './jobs-routes.js';
 import { prospectsRoutes } from './prospects-routes.js';
 import { indicatorsRoutes } from './indicators-routes.js';
 import { tilesRoutes } from './tiles-routes.js';
+import { ogcRoutes } from './ogc-routes.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { webRoutes } from './web-routes.js';
 import { coproRoutes } from './copro-routes.js';
@@ -140,6 +141,7 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   prospectsRoutes(app, store);
   indicatorsRoutes(app, store);
   tilesRoutes(app, store);
+  ogcRoutes(app, store);
   coproRoutes(app, store);
   keysRoutes(app, store);
   const runner =

@@ -44,6 +44,13 @@ const MATRIX: Record<string, Level> = {
   'GET /v1/indicators/networks': 'public',
   'GET /v1/indicators': 'public',
   'GET /tiles/:layer/:z/:x/:y.pbf': 'public',
+  // OGC API Features: the same public data, readable by GIS clients
+  'GET /ogc': 'public',
+  'GET /ogc/conformance': 'public',
+  'GET /ogc/collections': 'public',
+  'GET /ogc/collections/:collectionId': 'public',
+  'GET /ogc/collections/:collectionId/items': 'public',
+  'GET /ogc/collections/:collectionId/items/:featureId': 'public',
   'GET /v1/energy/reference': 'public',
   'GET /v1/degree-days': 'public',
   // pro: bulk jobs, prospects (and the owners' section of the card, tested below)
@@ -117,6 +124,8 @@ for (const make of backends()) {
       pattern
         .replace(':batid', batid)
         .replace(':layer/:z/:x/:y.pbf', 'buildings/16/0/0.pbf')
+        .replace(':collectionId', 'buildings')
+        .replace(':featureId', 'inconnu')
         .replace(':dept', '03')
         .replace(':year', pattern.includes('degree-days') ? 'reference' : '2024')
         .replace(':id', 'inconnu')
