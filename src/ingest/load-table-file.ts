@@ -274,15 +274,16 @@ export async function stageTableFile(table: TableDef, path: string, ctx: LoadCon
       await store.exec(`DROP TABLE IF EXISTS ${qualified(staging)}`);
     }
     for (const p of parts) await preparePartition(store, table, p.dept, p.name);
+    // counted before the swap: nothing inside it reads rows, so the parent's lock lasts a few ms
+    const rows = new Map<string, number>();
+    for (const p of parts) {
+      const n = await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${qualified(p.name)}`);
+      rows.set(p.dept, n[0]!.n);
+    }
     phase('index');
-    await store.transaction(async (tx) => {
+    await swapTransaction(store, async (tx) => {
       for (const p of parts) await swapPartition(tx, table, p.dept, p.name);
-      for (const p of parts) {
-        const n = await tx.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM ${qualified(partitionName(table.name, p.dept))}`,
-        );
-        await recordFile(tx, ctx, table.name, p.dept, file, n[0]!.n, res);
-      }
+      for (const p of parts) await recordFile(tx, ctx, table.name, p.dept, file, rows.get(p.dept)!, res);
     });
     phase('swap');
     for (const p of parts) await store.exec(`ANALYZE ${qualified(partitionName(table.name, p.dept))}`);
@@ -313,6 +314,35 @@ async function preparePartition(store: Store, table: TableDef, dept: string, nam
   if (table.key.length) {
     const pk = q(ident63(`${final}_pkey__new`));
     await store.exec(`ALTER TABLE ${qualified(name)} ADD CONSTRAINT ${pk} PRIMARY KEY USING INDEX ${pk}`);
+  }
+}
+
+/** How long a swap waits for the parents' locks on a server before it lets the queue through and tries again. */
+const SWAP_LOCK_TIMEOUT_MS = 200;
+/** Tries under that timeout; the last one waits as long as it takes. */
+const SWAP_TRIES = 40;
+
+/**
+ * The swap's transaction. Detaching a partition takes ACCESS EXCLUSIVE on the parent (held until
+ * commit, a few ms: the transaction only changes the catalogue). Waiting for it behind a long
+ * read of the parent would queue every new reader of every département behind the swap, so on a
+ * server it waits at most SWAP_LOCK_TIMEOUT_MS (`lock_timeout`), rolls back and tries again a
+ * little later. PGlite is one session: nothing to wait for.
+ */
+async function swapTransaction(store: Store, fn: (tx: Queryable) => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const bounded = store.kind === 'postgres' && attempt < SWAP_TRIES;
+    try {
+      await store.transaction(async (tx) => {
+        if (bounded) await tx.exec(`SET LOCAL lock_timeout = '${SWAP_LOCK_TIMEOUT_MS}ms'`);
+        await fn(tx);
+      });
+      return;
+    } catch (err) {
+      // 55P03 lock_not_available: the transaction was rolled back whole, the __new tables are intact
+      if (!bounded || (err as { code?: unknown }).code !== '55P03') throw err;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random())));
+    }
   }
 }
 
