@@ -12,11 +12,14 @@ Commands:
   import-ban FILE.csv… [--rejects FILE]                import BAN addresses (for the address search)
   import-networks FILE.geojson…                        import heat networks (France Chaleur Urbaine layout)
   serve    [--port 8080] [--host 127.0.0.1] [--log info|warn|error|silent] [--workers N]
-           serve the HTTP API (--workers: N processes, PostgreSQL only)
+           [--read-url postgres://replica…]
+           serve the HTTP API (--workers: N processes, PostgreSQL only; --read-url: reads on replicas)
   eligibility IN.csv --out OUT.xlsx|OUT.csv [--address-column C] [--lon-column C --lat-column C]
            bulk heat-network eligibility test (resumable)
   indicators --level departement [--code 03] [--format json|csv]
            heat-network proximity counts per territory
+  export   --format geojson|csv|gpkg --dept 03 [--out FILE]
+           every standing building of a département (geojson/csv in WGS84, gpkg in EPSG:2154)
   resolve  SCHEME ID                                    the BatID(s) of an identifier and all their linked ids
            (schemes: batid rnb bdnb_bg bdnb_bc bdtopo parcelle ban dpe rnc siren dvf)
   keys     create --role public|pro|advisor|admin [--territory 03] [--label T] | list | revoke ID
@@ -62,6 +65,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./eligibility-command.js')).runEligibility(rest);
     case 'indicators':
       return (await import('./indicators-command.js')).runIndicators(rest);
+    case 'export':
+      return (await import('./export-command.js')).runExport(rest);
     case 'synth':
       return (await import('./synth-command.js')).runSynth(rest);
     case 'serve':
