@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   indicators: () => import('./indicators-bench.js'),
   tiles: () => import('./tiles-bench.js'),
   load: () => import('./load-bench.js'),
+  scale: () => import('./scale-bench.js'),
 };
 
 if (!NAME || !BENCHES[NAME]) {

@@ -37,17 +37,21 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * The pool of the API's repeated lookups (Store.prepared): sessions that keep a generic plan and
- * never go parallel. A card's statement is ~35 index lookups; with generic estimates PostgreSQL
- * planned it as a parallel Gather Merge and spent 12 ms starting workers for 14 rows. Imports
- * and other statements keep the default settings on the main pool.
+ * The pool of the API's repeated lookups (Store.prepared): statements parsed once per session,
+ * planned at each call (custom plans), never parallel. A card's statement is ~35 index lookups
+ * over partitioned tables: a generic plan prunes the other départements only at executor start,
+ * after locking every partition of every table — 200 ms a card with two départements loaded
+ * (scale bench), and it grows with each département — where a custom plan prunes while planning
+ * (~4 ms, whatever the number of départements). With generic estimates PostgreSQL also planned
+ * it as a parallel Gather Merge and spent 12 ms starting workers for 14 rows. Imports and other
+ * statements keep the default settings on the main pool.
  */
 function lookupPool(url: string, max: number, extra: pg.PoolConfig): pg.Pool {
   const p = new Pool({
     ...extra,
     connectionString: url,
     max,
-    options: '-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_generic_plan',
+    options: '-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_custom_plan',
   });
   p.on('error', () => undefined);
   return p;

@@ -106,10 +106,29 @@ const BEFORE_2026 = '2025-01-01';
 /** Two apartments of one floor differ by at least this surface ratio (> 12 % even after ±2 %). */
 const APART_RATIO = 1.25;
 
-/** ADEME shape: 2-digit year, 2-character département, 'E', 7 digits, a letter (13 characters). */
+const DPE_DIGITS = 10_000_000;
+
+/**
+ * ADEME shape: 2-digit year, 2-character département, 'E', 7 digits, a letter (13 characters).
+ * Numbers past the 7 digits (départements with more than 625k groups: 16 numbers each) go on in
+ * the letter: n = q × 10⁷ + r is written r and the letter (q + 7r) mod 26 — the same ids as
+ * before for n < 10⁷, and one id per number up to 26 × 10⁷ (`dpeNumber` reads it back).
+ */
 export function dpeId(date: string, dept2: string, n: number): string {
-  if (!(n >= 0 && n < 10_000_000)) throw new Error(`DPE number ${n} does not fit 7 digits`);
-  return `${date.slice(2, 4)}${dept2}E${String(n).padStart(7, '0')}${String.fromCharCode(65 + ((n * 7) % 26))}`;
+  if (!(Number.isInteger(n) && n >= 0 && n < 26 * DPE_DIGITS))
+    throw new Error(`DPE number ${n} does not fit 7 digits and a letter`);
+  const r = n % DPE_DIGITS;
+  const q = Math.floor(n / DPE_DIGITS);
+  return `${date.slice(2, 4)}${dept2}E${String(r).padStart(7, '0')}${String.fromCharCode(65 + ((q + r * 7) % 26))}`;
+}
+
+/** The number `dpeId` wrote in an id of its shape, else null. */
+export function dpeNumber(id: string): number | null {
+  const m = /^\d{2}\w{2}E(\d{7})([A-Z])$/.exec(id);
+  if (!m) return null;
+  const r = Number(m[1]);
+  const q = (((m[2]!.charCodeAt(0) - 65 - r * 7) % 26) + 26) % 26;
+  return q * DPE_DIGITS + r;
 }
 
 /** kWh EP/m² of a certificate of class `rank` (some G far above, so that EF passes 450: G+). */

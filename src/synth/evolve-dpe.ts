@@ -19,7 +19,7 @@ import {
   isAllElectric,
   type Equipment,
 } from './dpe-equipment.js';
-import { capGes, dpeId, drawEp, GAIN_WEIGHTS, type DpeState } from './dpe-history.js';
+import { capGes, dpeId, dpeNumber, drawEp, GAIN_WEIGHTS, type DpeState } from './dpe-history.js';
 import {
   classRank,
   classRank2026,
@@ -247,7 +247,8 @@ export async function planDpeEvolution(
     byId.set(id, r);
     if (r[c.numero_dpe_remplace]) replaced.add(r[c.numero_dpe_remplace]!);
     if (r[c.date_etablissement_dpe]) maxDay = Math.max(maxDay, dayOf(r[c.date_etablissement_dpe]!));
-    if (/^\d{2}\w{2}E\d{7}[A-Z]$/.test(id)) nextNumber = Math.max(nextNumber, Number(id.slice(5, 12)) + 1);
+    const n = dpeNumber(id);
+    if (n !== null) nextNumber = Math.max(nextNumber, n + 1);
   }
   if (!Number.isFinite(maxDay)) return ev;
   // a correction must not hide the result of works or of a re-diagnosis the truth pairs name
