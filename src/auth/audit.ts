@@ -6,7 +6,8 @@ export type Actor = Pick<ApiKey, 'id' | 'label'>;
 export const CLI_ACTOR: Actor = { id: 'cli', label: 'ligne de commande' };
 
 export interface AuditEntry {
-  action: 'create' | 'update' | 'delete';
+  /** 'read': personal data shown to a key (demands: every read by an operator or advisor is kept). */
+  action: 'create' | 'update' | 'delete' | 'read';
   entity: string;
   entity_id: string;
   batid?: string | null;

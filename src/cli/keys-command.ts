@@ -2,7 +2,10 @@ import { createKey, KeyInputError, listKeys, revokeKey, ROLES } from '../auth/ke
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import { DB_OPTIONS, parse } from './main.js';
 
-const KEYS_USAGE = `usage: batid keys create --role ${ROLES.join('|')} [--territory 03,2A|EPCI-SIREN] [--label TEXT]
+const KEYS_USAGE = `usage: batid keys create --role ${ROLES.join('|')} [--territory 03,2A|EPCI-SIREN]
+                         [--network SNCU_ID[,…]] [--email CONTACT] [--label TEXT]
+       (operator keys need --network: the SNCU ids of their heat networks; --email receives the
+        reminders of demands left without a status change)
        batid keys list [--format json|text]
        batid keys revoke ID
 `;
@@ -13,6 +16,8 @@ export async function runKeys(args: string[]): Promise<number> {
     ...DB_OPTIONS,
     role: { type: 'string' },
     territory: { type: 'string', multiple: true },
+    network: { type: 'string', multiple: true },
+    email: { type: 'string' },
     label: { type: 'string' },
     format: { type: 'string' },
   });
@@ -33,10 +38,13 @@ export async function runKeys(args: string[]): Promise<number> {
       const { key, token } = await createKey(store, {
         role: values.role!,
         territories: values.territory ?? [],
+        networks: values.network ?? [],
+        email: values.email,
         label: values.label,
       });
       process.stderr.write(
-        `key ${key.id} created: role ${key.role}${key.territories.length ? `, territory ${key.territories.join(', ')}` : ''}. ` +
+        `key ${key.id} created: role ${key.role}${key.territories.length ? `, territory ${key.territories.join(', ')}` : ''}` +
+          `${key.networks.length ? `, networks ${key.networks.join(', ')}` : ''}${key.contact_email ? `, contact ${key.contact_email}` : ''}. ` +
           'Keep the token below: it is shown only once (use it as "Authorization: Bearer <token>").\n',
       );
       process.stdout.write(`${token}\n`);
@@ -48,7 +56,7 @@ export async function runKeys(args: string[]): Promise<number> {
       else
         for (const k of keys)
           process.stdout.write(
-            `${k.id}\t${k.role}\t${k.territories.join(',') || '-'}\t${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}\t${k.label}\n`,
+            `${k.id}\t${k.role}\t${[...k.territories, ...k.networks].join(',') || '-'}\t${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}\t${k.label}\n`,
           );
       return 0;
     }

@@ -11,6 +11,7 @@ Commands:
            [--report FILE.json]   import a BDNB département CSV export
   import-ban FILE.csv… [--rejects FILE]                import BAN addresses (for the address search)
   import-networks FILE.geojson…                        import heat networks (France Chaleur Urbaine layout)
+  directory import FILE.csv [--replace] [--rejects FILE]  import the directory of professionals (admin)
   serve    [--port 8080] [--host 127.0.0.1] [--log info|warn|error|silent] [--workers N]
            [--read-url postgres://replica…]
            serve the HTTP API (--workers: N processes, PostgreSQL only; --read-url: reads on replicas)
@@ -22,8 +23,9 @@ Commands:
            every standing building of a département (geojson/csv in WGS84, gpkg in EPSG:2154)
   resolve  SCHEME ID                                    the BatID(s) of an identifier and all their linked ids
            (schemes: batid rnb bdnb_bg bdnb_bc bdtopo parcelle ban dpe rnc siren dvf)
-  keys     create --role public|pro|advisor|admin [--territory 03] [--label T] | list | revoke ID
+  keys     create --role public|pro|advisor|admin|operator [--territory 03] [--network 7501C] [--email E] [--label T] | list | revoke ID
            API keys (the token is printed once; only its hash is stored)
+  demands  remind | purge [--now ISO8601]               send due reminders (BATID_SMTP_URL) / erase expired demands
   dju      import FILE… [--reference-period 1991-2020] | set --dept 03 (--year 2023 | --reference)
            --dju 2450 --source "…" | list [--dept 03] [--format csv|json]
            degree days per département (Météo-France daily files, or entered by hand)
@@ -59,6 +61,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./import-command.js')).runImport(rest);
     case 'import-ban':
       return (await import('./import-ban-command.js')).runImportBan(rest);
+    case 'directory':
+      return (await import('./directory-command.js')).runDirectory(rest);
     case 'import-networks':
       return (await import('./import-networks-command.js')).runImportNetworks(rest);
     case 'eligibility':
@@ -79,6 +83,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./dju-command.js')).runDju(rest);
     case 'keys':
       return (await import('./keys-command.js')).runKeys(rest);
+    case 'demands':
+      return (await import('./demands-command.js')).runDemands(rest);
     case undefined:
     case 'help':
     case '--help':

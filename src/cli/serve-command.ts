@@ -1,5 +1,9 @@
 import cluster from 'node:cluster';
 import { addressServiceOf } from '../address/address-service.js';
+import { startDemandJobs } from '../demands/demand-jobs.js';
+import { retentionDaysFromEnv } from '../demands/erase.js';
+import { mailerFromEnv } from '../mail/mailer.js';
+import { primaryOf } from '../store/routed-store.js';
 import { buildApp, type AppOptions } from '../http/app.js';
 import { maxConcurrentFromEnv } from '../http/admission.js';
 import { parseRateLimits } from '../http/rate-limit.js';
@@ -105,10 +109,20 @@ export async function serve(store: Store, host: string, port: number, opts: AppO
       ),
     )
     .catch((err: Error) => process.stderr.write(`address index not built: ${err.message}\n`));
+  // demands: reminders and the retention purge, now and every hour (src/demands/demand-jobs.ts)
+  const mailer = mailerFromEnv();
+  const stopDemandJobs = startDemandJobs(primaryOf(store), {
+    mailer,
+    retentionDays: retentionDaysFromEnv(process.env.BATID_DEMANDS_RETENTION_DAYS),
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.stdout.write('shutting down…\n');
-      void app.close().then(() => resolve());
+      void stopDemandJobs()
+        .then(() => mailer?.close())
+        .then(() => app.close())
+        .then(() => resolve());
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

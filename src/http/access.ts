@@ -9,13 +9,16 @@ import type { ApiKey, Role } from '../auth/keys.js';
 import type { Store } from '../store/store.js';
 import { optionalKey, requireKey } from './auth.js';
 
-export type Access = 'public' | 'pro' | 'advisor' | 'admin';
+export type Access = 'public' | 'pro' | 'advisor' | 'admin' | 'operator';
 
 /** The roles each access level lets in (admin everywhere). */
 export const ROLES_OF: Record<Exclude<Access, 'public'>, readonly Role[]> = {
   pro: ['pro', 'admin'],
   advisor: ['advisor', 'admin'],
   admin: ['admin'],
+  // the demands workspace (issue 11): operators for their networks, advisors for their territory;
+  // which demands each sees is decided in SQL (src/demands/demand-scope.ts)
+  operator: ['operator', 'advisor', 'admin'],
 };
 
 declare module 'fastify' {

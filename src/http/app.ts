@@ -17,8 +17,10 @@ import { ogcRoutes } from './ogc-routes.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { webRoutes } from './web-routes.js';
 import { coproRoutes } from './copro-routes.js';
+import { directoryRoutes } from './directory-routes.js';
 import { enforceAccess, type Access } from './access.js';
 import { keysRoutes } from './keys-routes.js';
+import { demandsRoutes } from './demands-routes.js';
 import { rateLimit, type RateLimits } from './rate-limit.js';
 import { refuseNul, securityHeaders } from './security.js';
 import { BODY_LIMIT_BYTES, DEFAULT_HANDLER_TIMEOUT_MS } from './limits.js';
@@ -143,7 +145,9 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   tilesRoutes(app, store);
   ogcRoutes(app, store);
   coproRoutes(app, store);
+  directoryRoutes(app, store);
   keysRoutes(app, store);
+  demandsRoutes(app, store);
   const runner =
     opts.jobs === false ? null : new JobRunner(primaryOf(store), (msg, err) => app.log.error(err, msg));
   jobsRoutes(app, store, runner);

@@ -13,7 +13,9 @@ export function keysRoutes(app: FastifyInstance, store: Store): void {
     { config: { access: 'admin' }, schema: { ...tag, summary: 'Les clés d’API (jamais leur secret)' } },
     async () => ({ results: await listKeys(store) }),
   );
-  app.post<{ Body: { role: string; territories?: string[]; label?: string } }>(
+  app.post<{
+    Body: { role: string; territories?: string[]; networks?: string[]; email?: string; label?: string };
+  }>(
     '/v1/keys',
     {
       config: { access: 'admin' },
@@ -26,6 +28,17 @@ export function keysRoutes(app: FastifyInstance, store: Store): void {
           properties: {
             role: { type: 'string', enum: [...ROLES] },
             territories: { type: 'array', items: { type: 'string' }, maxItems: 200 },
+            networks: {
+              type: 'array',
+              items: { type: 'string' },
+              maxItems: 200,
+              description: 'identifiants SNCU des réseaux d’une clé opérateur (ex. 7501C)',
+            },
+            email: {
+              type: 'string',
+              maxLength: 254,
+              description: 'adresse de contact (relances des demandes)',
+            },
             label: { type: 'string', maxLength: 200 },
           },
         },

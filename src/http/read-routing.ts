@@ -4,10 +4,12 @@ import { onPrimary } from '../store/routed-store.js';
 
 /**
  * Routes whose data the API itself writes (keys, bulk jobs, energy records, projects, degree
- * days): read on the primary, so that a client reads its own writes at once (a job polled right
- * after its POST, a project patched right after its creation, a page reloaded after a save).
+ * days, demands): read on the primary, so that a client reads its own writes at once (a job
+ * polled right after its POST, a project patched right after its creation, a page reloaded after
+ * a save).
  */
-const WRITTEN_BY_API = /^\/v1\/(keys|jobs|projects|degree-days)(\/|$)|^\/v1\/buildings\/:batid\/energy(\/|$)/;
+const WRITTEN_BY_API =
+  /^\/v1\/(keys|jobs|projects|degree-days|demands)(\/|$)|^\/v1\/buildings\/:batid\/energy(\/|$)/;
 
 function needsPrimary(req: FastifyRequest): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return true;

@@ -6,7 +6,7 @@ import type { Store } from '../../src/store/store.js';
 import { backends } from '../helpers/backends.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
 
-type Level = 'public' | 'pro' | 'advisor' | 'admin';
+type Level = 'public' | 'pro' | 'advisor' | 'admin' | 'operator';
 
 /**
  * The decision for every route, written here independently of the code: a route missing from
@@ -53,6 +53,13 @@ const MATRIX: Record<string, Level> = {
   'GET /ogc/collections/:collectionId/items/:featureId': 'public',
   'GET /v1/energy/reference': 'public',
   'GET /v1/degree-days': 'public',
+  // contact requests: anyone may send one; the requester follows or withdraws it with its token
+  'GET /v1/demands/reference': 'public',
+  'POST /v1/demands': 'public',
+  'GET /v1/demands/follow/:token': 'public',
+  'DELETE /v1/demands/follow/:token': 'public',
+  'GET /v1/professionals': 'public',
+  'GET /v1/buildings/:batid/professionals': 'public',
   // pro: bulk jobs, prospects (and the owners' section of the card, tested below)
   'POST /v1/eligibility/bulk': 'pro',
   'GET /v1/jobs/:id': 'pro',
@@ -79,21 +86,32 @@ const MATRIX: Record<string, Level> = {
   'PATCH /v1/projects/:id': 'advisor',
   'POST /v1/projects/:id/notes': 'advisor',
   'POST /v1/projects/:id/acts': 'advisor',
+  // operator: the demands workspace and partner API (operators of a network, advisors of a
+  // territory, admins; which demands each sees is tested in demands.test.ts)
+  'GET /v1/demands': 'operator',
+  'GET /v1/demands/export.csv': 'operator',
+  'GET /v1/demands/export.xlsx': 'operator',
+  'GET /v1/demands/reminders': 'operator',
+  'GET /v1/demands/:id': 'operator',
+  'PATCH /v1/demands/:id': 'operator',
+  'POST /v1/demands/:id/comments': 'operator',
   // admin: keys (imports are the CLI's)
   'GET /v1/keys': 'admin',
   'POST /v1/keys': 'admin',
   'DELETE /v1/keys/:id': 'admin',
+  'POST /v1/directory/import': 'admin',
 };
 
-const CLIENTS = ['none', 'revoked', 'public', 'pro', 'advisor', 'admin'] as const;
+const CLIENTS = ['none', 'revoked', 'public', 'pro', 'advisor', 'operator', 'admin'] as const;
 type Client = (typeof CLIENTS)[number];
 
 /** Which clients get past the access check of a level (the route may still answer 400/404). */
 const ALLOWED: Record<Level, Client[]> = {
-  public: ['none', 'public', 'pro', 'advisor', 'admin'],
+  public: ['none', 'public', 'pro', 'advisor', 'operator', 'admin'],
   pro: ['pro', 'admin'],
   advisor: ['advisor', 'admin'],
   admin: ['admin'],
+  operator: ['operator', 'advisor', 'admin'],
 };
 
 for (const make of backends()) {
@@ -108,10 +126,11 @@ for (const make of backends()) {
       db = await syntheticDb(make, { scale: 0.005, app: { logLevel: 'silent', jobs: false } });
       ({ store, app } = db);
       batid = (await store.query<{ batid: string }>('SELECT batid FROM batid.building LIMIT 1'))[0]!.batid;
-      for (const c of ['public', 'pro', 'advisor', 'admin', 'revoked'] as const) {
+      for (const c of ['public', 'pro', 'advisor', 'operator', 'admin', 'revoked'] as const) {
         const { key, token: t } = await createKey(store, {
           role: c === 'revoked' ? 'admin' : c,
           territories: c === 'advisor' ? ['03'] : [],
+          networks: c === 'operator' ? ['0301C'] : [],
           label: c,
         });
         token[c] = t;
@@ -129,6 +148,7 @@ for (const make of backends()) {
         .replace(':dept', '03')
         .replace(':year', pattern.includes('degree-days') ? 'reference' : '2024')
         .replace(':id', 'inconnu')
+        .replace(':token', 'inconnu')
         .replace('*', 'inconnu.js');
 
     test('every route has a decision, and every decision a route', () => {

@@ -10,6 +10,7 @@ import {
 import { h, type Child } from './dom.js';
 import { DPE_COLORS, DPE_TEXT, humanKey, sourceText, value } from './format.js';
 import { eligibilityView } from './eligibility-view.js';
+import { professionalsSection } from './professionals-section.js';
 
 export interface CardData {
   card: BuildingCard;
@@ -272,6 +273,7 @@ export function renderCard(d: CardData, onClose?: () => void): HTMLElement {
     ),
     dpeHistory(d.dpe),
     energySlot(card.batid, label),
+    card.status === 'constructed' ? professionalsSection(card.batid) : null,
     h('h3', {}, 'Toutes les données'),
     identifiers(card),
     card.footprint
