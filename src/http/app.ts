@@ -21,6 +21,7 @@ import { directoryRoutes } from './directory-routes.js';
 import { enforceAccess, type Access } from './access.js';
 import { keysRoutes } from './keys-routes.js';
 import { demandsRoutes } from './demands-routes.js';
+import { statsRoutes } from './stats-routes.js';
 import { rateLimit, type RateLimits } from './rate-limit.js';
 import { refuseNul, securityHeaders } from './security.js';
 import { BODY_LIMIT_BYTES, DEFAULT_HANDLER_TIMEOUT_MS } from './limits.js';
@@ -148,6 +149,7 @@ export async function buildApp(store: Store, opts: AppOptions = {}): Promise<Fas
   directoryRoutes(app, store);
   keysRoutes(app, store);
   demandsRoutes(app, store);
+  statsRoutes(app, store);
   const runner =
     opts.jobs === false ? null : new JobRunner(primaryOf(store), (msg, err) => app.log.error(err, msg));
   jobsRoutes(app, store, runner);

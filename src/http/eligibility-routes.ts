@@ -9,6 +9,7 @@ import {
 } from '../networks/eligibility-service.js';
 import type { Store } from '../store/store.js';
 import { badRequest, HttpError, notFound } from './errors.js';
+import { singleTestCounter } from './stats-routes.js';
 
 const nullableNumber = { type: ['number', 'null'] } as const;
 const nullableString = { type: ['string', 'null'] } as const;
@@ -77,6 +78,8 @@ type Query = { address?: string; lon?: number; lat?: number; batid?: string };
 
 /** Heat-network eligibility (src/networks/). */
 export function eligibilityRoutes(app: FastifyInstance, store: Store): void {
+  // counted for the public statistics (GET /v1/stats), in memory then every few seconds
+  const tests = singleTestCounter(app, store);
   app.get<{ Querystring: Query }>(
     '/v1/eligibility',
     {
@@ -107,10 +110,14 @@ export function eligibilityRoutes(app: FastifyInstance, store: Store): void {
       if (point && (lon === undefined || lat === undefined))
         throw badRequest('lon and lat go together', 'invalid_parameter');
       try {
-        if (address !== undefined) return await eligibilityOfAddress(store, address);
-        if (batid !== undefined)
-          return await eligibilityOfBuilding(store, batid.replace(/-/g, '').toUpperCase());
-        return await eligibilityOfPoint(store, lon!, lat!);
+        const result =
+          address !== undefined
+            ? await eligibilityOfAddress(store, address)
+            : batid !== undefined
+              ? await eligibilityOfBuilding(store, batid.replace(/-/g, '').toUpperCase())
+              : await eligibilityOfPoint(store, lon!, lat!);
+        tests.add(result.eligible);
+        return result;
       } catch (err) {
         if (err instanceof EligibilityNotFoundError) throw notFound(err.message, err.code);
         if (err instanceof NetworksNotLoadedError)

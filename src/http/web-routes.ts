@@ -5,7 +5,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../store/store.js';
 
 /** Paths of the single-page app: each answers index.html, the page reads location.pathname. */
-const PAGES = ['/', '/b/:batid', '/eligibilite', '/masse', '/tableaux-de-bord', '/projets', '/api'];
+const PAGES = [
+  '/',
+  '/b/:batid',
+  '/eligibilite',
+  '/masse',
+  '/tableaux-de-bord',
+  '/projets',
+  '/api',
+  '/stats',
+  '/demandes',
+  '/suivi-demande/:token',
+];
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { BulkInputError, parseBulkInput, type BulkInputOptions } from './bulk-input.js';
 import type { BulkRow } from './bulk-row.js';
 import { finishJob, heartbeat, jobInfo, releaseJob, type JobInfo } from './job-store.js';
+import { addBulkJobTests } from '../stats/usage.js';
 
 export const CHUNK_ROWS = 2000;
 
@@ -102,7 +103,11 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
     }
     if (chunk.length) await flush();
     await opts.beforeFinish?.();
-    await finishJob(store, id, null);
+    // its rows count in the public statistics once: in the transaction that marks it done
+    await store.transaction(async (tx) => {
+      await addBulkJobTests(tx, id);
+      await finishJob(tx, id, null);
+    });
   } catch (err) {
     if (!(err instanceof BulkInputError)) throw err;
     await finishJob(store, id, `${err.code}: ${err.message}`);

@@ -28,6 +28,9 @@ const MATRIX: Record<string, Level> = {
   'GET /tableaux-de-bord': 'public',
   'GET /projets': 'public',
   'GET /api': 'public',
+  'GET /stats': 'public',
+  'GET /demandes': 'public',
+  'GET /suivi-demande/:token': 'public',
   'GET /config.json': 'public',
   'GET /assets/*': 'public',
   // cards, search, eligibility, tiles, indicators: public
@@ -59,6 +62,8 @@ const MATRIX: Record<string, Level> = {
   'GET /v1/demands/follow/:token': 'public',
   'DELETE /v1/demands/follow/:token': 'public',
   'GET /v1/professionals': 'public',
+  // public statistics: counts only, never a person
+  'GET /v1/stats': 'public',
   'GET /v1/buildings/:batid/professionals': 'public',
   // pro: bulk jobs, prospects (and the owners' section of the card, tested below)
   'POST /v1/eligibility/bulk': 'pro',

@@ -211,3 +211,18 @@ export function energyReference(): Promise<EnergyReference> {
   });
   return reference;
 }
+
+/** A JSON request without any key (public routes: a contact request, its follow link). */
+export async function publicJson<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
+  const res = await fetch(sameOrigin(path), {
+    method,
+    headers:
+      body === undefined
+        ? { accept: 'application/json' }
+        : { accept: 'application/json', 'content-type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  if (res.status === 204) return undefined as T;
+  return parse<T>(res);
+}

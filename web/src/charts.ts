@@ -104,12 +104,16 @@ export function barChart(
 export function hBarChart(
   title: string,
   bars: Bar[],
-  opts: { testid?: string; empty?: string } = {},
+  opts: {
+    testid?: string;
+    empty?: string;
+    /** room for the labels (default 150 of 480) */ labelWidth?: number;
+  } = {},
 ): HTMLElement {
   if (!bars.length) return emptyChart(title, opts.testid, opts.empty);
   const W = 480;
   const row = 26;
-  const labelW = 150;
+  const labelW = opts.labelWidth ?? 150;
   const H = Math.max(row, bars.length * row) + 8;
   const max = Math.max(1, ...bars.map((b) => b.value));
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': title, class: 'chart' });

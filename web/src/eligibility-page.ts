@@ -1,5 +1,6 @@
 import { ApiError, getJson, qs, type Eligibility } from './api.js';
 import { h } from './dom.js';
+import { demandForm } from './demand-form.js';
 import { eligibilityView } from './eligibility-view.js';
 import { searchBox, type Suggestion } from './search-box.js';
 
@@ -17,6 +18,13 @@ export async function eligibilityPage(main: HTMLElement): Promise<void> {
         result.appendChild(
           h('p', {}, h('a', { href: `/b/${batid}` }, `Voir la fiche du bâtiment ${batid} sur la carte`)),
         );
+      result.appendChild(
+        demandForm({
+          ...params,
+          eligible: e.eligible,
+          networkName: e.network?.name ?? null,
+        }),
+      );
     } catch (err) {
       const msg =
         err instanceof ApiError && err.code === 'networks_not_loaded'

@@ -39,6 +39,24 @@ const PAGES: {
     load: async (main) => (await import('./projects-page.js')).projectsPage(main),
   },
   {
+    re: /^\/stats\/?$/,
+    nav: 'stats',
+    title: 'Statistiques',
+    load: async (main) => (await import('./stats-page.js')).statsPage(main),
+  },
+  {
+    re: /^\/demandes\/?$/,
+    nav: 'demandes',
+    title: 'Demandes de raccordement',
+    load: async (main) => (await import('./demands-page.js')).demandsPage(main),
+  },
+  {
+    re: /^\/suivi-demande\/([^/]+)\/?$/,
+    nav: 'suivi',
+    title: 'Suivi de ma demande',
+    load: async (main, m) => (await import('./follow-page.js')).followPage(main, decodeURIComponent(m[1]!)),
+  },
+  {
     re: /^\/api\/?$/,
     nav: 'api',
     title: 'API',
