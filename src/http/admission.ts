@@ -7,6 +7,9 @@
  * an eligibility by address) waits behind the whole crowd ten times, and the load bench saw
  * answers after more than 10 s at 256 connections while p50 was 118 ms. Queuing whole requests
  * instead keeps every request's statements together: each waits once, in its turn.
+ *
+ * A client that leaves gives its place back at once — while waiting, just admitted or running
+ * (its handler may still finish its statements): the limit is on requests someone waits for.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -28,7 +31,7 @@ const exempt = (url: string) => url.startsWith('/assets/') || url.startsWith('/d
 
 export function admission(app: FastifyInstance, max: number): { running(): number; waiting(): number } {
   let running = 0;
-  const queue: { go: () => void; gone: boolean }[] = [];
+  const queue: { go: () => void; gone: boolean; placed: boolean }[] = [];
   const admitted = new WeakSet<FastifyRequest>();
 
   const next = () => {
@@ -36,22 +39,28 @@ export function admission(app: FastifyInstance, max: number): { running(): numbe
       const w = queue.shift()!;
       if (w.gone) continue;
       running++;
+      w.placed = true;
       // on the next turn of the event loop, not as a microtask: a chain of admissions would
       // otherwise keep the loop from reading its sockets (see src/store/pglite-store.ts breathe)
       setImmediate(w.go);
     }
   };
-  const release = (req: FastifyRequest) => {
-    if (!admitted.delete(req)) return;
+  /** Gives a place back (once per admitted request). */
+  const free = () => {
     running--;
     next();
   };
+  const release = (req: FastifyRequest) => {
+    if (admitted.delete(req)) free();
+  };
+  const gone = (reply: FastifyReply) =>
+    reply.status(503).send({ error: { code: 'client_gone', message: 'the client left before its turn' } });
 
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
     if (exempt(req.url)) return;
     if (running < max) running++;
     else {
-      const w = { go: () => undefined as void, gone: false };
+      const w = { go: () => undefined as void, gone: false, placed: false };
       const turn = new Promise<void>((resolve) => (w.go = resolve));
       // a client that leaves while waiting gives its place up, and its request ends here
       const leave = () => {
@@ -62,10 +71,16 @@ export function admission(app: FastifyInstance, max: number): { running(): numbe
       queue.push(w);
       await turn;
       reply.raw.off('close', leave);
-      if (w.gone)
-        return reply
-          .status(503)
-          .send({ error: { code: 'client_gone', message: 'the client left before its turn' } });
+      if (w.gone) {
+        // it may have been given a place just before it left: that place goes to the next one
+        if (w.placed) free();
+        return gone(reply);
+      }
+    }
+    // the client may have left before this hook (its 'close' is past): the place goes back at once
+    if (reply.raw.destroyed || req.raw.destroyed) {
+      free();
+      return gone(reply);
     }
     admitted.add(req);
     reply.raw.once('close', () => release(req));

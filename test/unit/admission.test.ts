@@ -98,3 +98,31 @@ test('BATID_MAX_CONCURRENT: default per backend, 0 turns it off, anything else i
   assert.throws(() => maxConcurrentFromEnv('embedded', '-1'), /whole number/);
   assert.throws(() => maxConcurrentFromEnv('embedded', 'beaucoup'), /whole number/);
 });
+
+test('clients leaving at any moment (waiting, just admitted, running) never keep a place', async () => {
+  const t = await appWith(2, 15);
+  try {
+    // seeded: clients destroyed after 0–60 ms, whatever they are doing then
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const left: Promise<void>[] = [];
+    for (let n = 0; n < 60; n++) {
+      const req = request({ host: '127.0.0.1', port: t.port, path: `/work?n=${n}` });
+      req.on('error', () => undefined);
+      req.on('response', (res) => res.resume());
+      req.end();
+      left.push(sleep(Math.floor(random() * 60)).then(() => void req.destroy()));
+      if (n % 10 === 0) await sleep(1);
+    }
+    await Promise.all(left);
+    for (let i = 0; i < 100 && (t.gate.running() > 0 || t.gate.waiting() > 0); i++) await sleep(20);
+    assert.equal(t.gate.running(), 0, 'a place was kept by a client that left');
+    assert.equal(t.gate.waiting(), 0);
+    // and the server still answers, with both places
+    assert.deepEqual(await Promise.all([get(t.port, '/work?n=100'), get(t.port, '/work?n=101')]), [200, 200]);
+    // (a client that leaves gives its place back at once, while its handler may still be finishing:
+    // the limit is on requests that someone still waits for)
+  } finally {
+    await t.app.close();
+  }
+});
