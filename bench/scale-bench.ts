@@ -117,15 +117,14 @@ export async function run(args: string[]): Promise<void> {
   );
   const steps: Step[] = [];
   let store = await openStore({ databaseUrl: url });
+  // a département is done when its import finished (a killed one is imported again)
   const done = new Set(
     (
-      await store.query<{ d: string }>(
-        `SELECT DISTINCT code_departement_insee AS d FROM batid.building WHERE code_departement_insee IS NOT NULL`,
-      )
-    ).map((r) => r.d),
+      await store.query<{ source: string }>(`SELECT source FROM batid.import_run WHERE status = 'done'`)
+    ).flatMap((r) => /scale-synth-(\w+)-s/.exec(r.source)?.[1] ?? []),
   );
   await store.close();
-  // the next département's export is made while the current one is imported and measured
+  // the next département's export is made while the current one is imported (not measured)
   const dataOf = (dept: string) => join(OUT, `scale-synth-${dept}-s${values.scale}`);
   const synths = new Map<string, Promise<number>>();
   const startSynth = (k: number) => {
@@ -191,6 +190,9 @@ export async function run(args: string[]): Promise<void> {
       `${dept}: imported (synth ${synthS.toFixed(0)} s, in parallel with the previous import; import ${importS.toFixed(1)} s; networks ${networksS.toFixed(1)} s) → ${buildings.toLocaleString('en')} buildings${measured ? '' : ' (not measured)'}`,
     );
     if (!measured) continue;
+    // measured with nothing else of ours running: the next export is finished first
+    const next = depts.slice(i + 1).find((d) => synths.has(d));
+    if (next) await synths.get(next)!.catch(() => 0);
     steps.push(await measure(url, dept, samples, step, { synthS, importS, networksS }));
     const s = steps.at(-1)!;
     console.log(`${dept}: ${summary(s)}`);
