@@ -180,8 +180,7 @@ export async function buildingsAtAddress(store: Store, hit: AddressHit): Promise
      SELECT l.batid, k.bg, k.reason
        FROM links k
        JOIN batid.id_link l ON l.scheme = 'bdnb_bg' AND l.external_id = k.bg AND l.code_departement_insee = $1 AND l.active
-       JOIN batid.building b ON b.code_departement_insee = l.code_departement_insee AND b.batid = l.batid
-                            AND b.status = 'constructed'`,
+       JOIN batid.building b ON b.batid = l.batid AND b.status = 'constructed'`,
     [dept, hit.cle_interop_adr],
   );
   const best = new Map<string, AddressBuilding>();
