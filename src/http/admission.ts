@@ -78,7 +78,8 @@ export function admission(app: FastifyInstance, max: number): { running(): numbe
       }
     }
     // the client may have left before this hook (its 'close' is past): the place goes back at once
-    if (reply.raw.destroyed || req.raw.destroyed) {
+    // (the socket, not the request stream: a request whose body was read is a destroyed stream)
+    if (reply.raw.destroyed || req.raw.socket?.destroyed) {
       free();
       return gone(reply);
     }
