@@ -11,13 +11,21 @@ import type { Queryable } from '../src/store/store.js';
 export const ROOT = resolve(import.meta.dirname, '..');
 export const OUT = join(ROOT, 'bench', 'out');
 
-export function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
+/** Runs a command from the repository's root, its errors (and its output unless `stdout: 'ignore'`) to our terminal; seconds taken. */
+export function sh(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  stdout: 'inherit' | 'ignore' = 'inherit',
+): number {
+  const t0 = performance.now();
   const r = spawnSync(cmd, args, {
     cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', stdout, 'inherit'],
     env: { ...process.env, ...env },
   });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
+  return (performance.now() - t0) / 1000;
 }
 
 export interface Target {

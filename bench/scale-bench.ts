@@ -12,7 +12,7 @@
  * the HTTP app (`app.inject`, one caller), so that only the database's growth moves them. Each
  * export is deleted once imported (625 MB at scale 1); the networks are kept.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -68,17 +68,9 @@ function cliAsync(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   );
 }
 
-/** Runs the CLI, its output to our terminal; seconds taken. */
-function cli(args: string[], env: NodeJS.ProcessEnv): number {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['bin/batid.js', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-  if (r.status !== 0) throw new Error(`batid ${args.join(' ')} failed (${r.status})`);
-  return (performance.now() - t0) / 1000;
-}
+/** Runs the CLI, its errors to our terminal; seconds taken. */
+const cli = (args: string[], env: NodeJS.ProcessEnv): number =>
+  sh(process.execPath, ['bin/batid.js', ...args], env, 'ignore');
 
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({

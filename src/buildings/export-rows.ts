@@ -5,6 +5,7 @@
  * names the département as a literal, so the planner reads one partition of each BDNB table.
  */
 import type { Store } from '../store/store.js';
+import { DPE_SQL, groupAttributeJoins } from '../tiles/building-table.js';
 import type { ExportRow } from './export-formats.js';
 
 export const EXPORT_PAGE_SIZE = 5000;
@@ -27,7 +28,7 @@ const PAGE_SQL = `
            WHERE l.batid = b.batid AND l.active AND l.code_departement_insee = $1) AS c7,
          ad.cle_interop_adr AS c8, ad.label AS c9,
          f.usage_niveau_1_txt AS c10, f.annee_construction::text AS c11, f.nb_log::text AS c12,
-         coalesce(cur.classe_bilan_dpe, r.classe_bilan_dpe) AS c13, cur.classe_facteur_2026 AS c14,
+         ${DPE_SQL.classe} AS c13, ${DPE_SQL.classe2026} AS c14,
          h.energie AS c15, CASE WHEN h.inst IN ('collectif', 'individuel') THEN h.inst END AS c16,
          round(ST_Area(b.geom)::numeric, 1)::text AS c17,
          ST_AsGeoJSON(ST_ForcePolygonCCW(b.geom), 3) AS c18,
@@ -46,17 +47,8 @@ const PAGE_SQL = `
             WHERE ra.code_departement_insee = $1 AND ra.batiment_groupe_id = b.batiment_groupe_id
             ORDER BY ra.lien_valide DESC NULLS LAST, a.cle_interop_adr
             LIMIT 1) ad ON true
-    LEFT JOIN renovation.batiment cur
-           ON cur.code_departement_insee = $1 AND cur.batiment_groupe_id = b.batiment_groupe_id
-    LEFT JOIN bdnb.batiment_groupe_dpe_representatif_logement r
-           ON r.code_departement_insee = $1 AND r.batiment_groupe_id = b.batiment_groupe_id
-    LEFT JOIN bdnb.batiment_groupe_ffo_bat f
-           ON f.code_departement_insee = $1 AND f.batiment_groupe_id = b.batiment_groupe_id
-    CROSS JOIN LATERAL (
-           SELECT CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_energie_chauffage
-                       ELSE r.type_energie_chauffage END AS energie,
-                  lower(CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_installation_chauffage
-                             ELSE r.type_installation_chauffage END) AS inst) h
+    ${groupAttributeJoins('$1', 'b.batiment_groupe_id')}
+    CROSS JOIN LATERAL (SELECT ${DPE_SQL.energie} AS energie, ${DPE_SQL.installation} AS inst) h
     CROSS JOIN LATERAL (SELECT ST_PointOnSurface(b.geom) AS p) pos
    ORDER BY b.batid`;
 

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Store } from '../store/store.js';
 import { geojsonSeqToGpkg, requireOgr2ogr } from './export-gpkg.js';
+import { writeAside } from '../util/write-aside.js';
 import {
   CSV_HEADER,
   csvLine,
@@ -146,17 +147,7 @@ export async function exportBuildingsToFile(
   path: string,
   opts: ExportOptions & { onStage?: (stage: string) => void } = {},
 ): Promise<number> {
-  if (format !== 'gpkg') {
-    const part = `${path}.part`;
-    try {
-      const n = await writeFile(store, dept, format, part, opts);
-      await rename(part, path);
-      return n;
-    } catch (err) {
-      await rm(part, { force: true });
-      throw err;
-    }
-  }
+  if (format !== 'gpkg') return writeAside(path, (part) => writeFile(store, dept, format, part, opts));
   await requireOgr2ogr();
   const tmp = await mkdtemp(join(dirname(path), '.batid-export-'));
   try {

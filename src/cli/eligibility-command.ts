@@ -1,4 +1,4 @@
-import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { BULK_INPUT_MAX_BYTES, BulkInputError, bulkOptions } from '../jobs/bulk-input.js';
 import { writeResultsCsvFile, writeResultsXlsx } from '../jobs/bulk-results.js';
@@ -14,6 +14,7 @@ import {
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import { DB_OPTIONS, parse } from './main.js';
 import { Progress } from './progress.js';
+import { writeAside } from '../util/write-aside.js';
 
 const HELP = `usage: batid eligibility IN.csv --out OUT.xlsx|OUT.csv [--address-column NAME|N]
                          [--lon-column NAME|N --lat-column NAME|N]
@@ -78,17 +79,10 @@ export async function runEligibility(args: string[]): Promise<number> {
         onProgress: (done, total) => progress.update('eligibility', done, total),
         shouldStop: () => interrupted,
         // the file is complete before the job is done: written aside, then renamed into place
-        beforeFinish: async () => {
-          const part = `${out}.part`;
-          try {
-            if (format === '.csv') await writeResultsCsvFile(store, id, part);
-            else await writeResultsXlsx(store, id, part);
-            await rename(part, out);
-          } catch (err) {
-            await rm(part, { force: true });
-            throw err;
-          }
-        },
+        beforeFinish: () =>
+          writeAside(out, (part) =>
+            format === '.csv' ? writeResultsCsvFile(store, id, part) : writeResultsXlsx(store, id, part),
+          ),
       });
     } catch (err) {
       await releaseJob(store, id);

@@ -7,7 +7,7 @@ import { primaryOf } from '../store/routed-store.js';
 import { buildApp, type AppOptions } from '../http/app.js';
 import { maxConcurrentFromEnv } from '../http/admission.js';
 import { parseRateLimits } from '../http/rate-limit.js';
-import { openStore, parseReadUrls, storeOptionsFromEnv } from '../store/open-store.js';
+import { checkReadUrls, openStore, parseReadUrls, storeOptionsFromEnv } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { DB_OPTIONS, USAGE, parse } from './main.js';
 
@@ -140,14 +140,9 @@ export async function runServe(args: string[]): Promise<number> {
   // read replicas: a usage error (exit 2) when the URLs are malformed or there is no server
   try {
     options.readUrls = parseReadUrls(values['read-url']);
+    checkReadUrls(options);
   } catch (err) {
     process.stderr.write(`batid serve: ${(err as Error).message}\n`);
-    return 2;
-  }
-  if (options.readUrls.length && !options.databaseUrl) {
-    process.stderr.write(
-      'batid serve: --read-url (or BATID_READ_URL) needs a PostgreSQL server as primary (DATABASE_URL or --database-url): the embedded database has no read replicas\n',
-    );
     return 2;
   }
   const workers = parseWorkers(values.workers, !!options.databaseUrl);

@@ -2,11 +2,9 @@
 import {
   REQUESTER_TYPE_LABELS,
   STATUS_LABELS,
+  type DemandEvent,
   type DemandStatus,
   type DemandSummary,
-  type HeatingEnergy,
-  type HeatingMode,
-  type RequesterType,
 } from './api-types.js';
 
 /** An instant as ISO 8601 UTC with milliseconds. */
@@ -20,36 +18,39 @@ export const DEMAND_COLS = `d.id, ${isoOf('d.created_at')} AS created_at, ${isoO
   ${isoOf('d.consent_at')} AS consent_at, d.eligibility_type, d.eligibility_distance_m, d.eligible,
   d.assigned_to, d.network_id_fcu, d.network_sncu_id, d.network_name`;
 
-export interface DemandRow {
-  id: string;
-  created_at: string;
-  updated_at: string;
-  status: DemandStatus;
-  status_changed_at: string;
-  closed_at: string | null;
-  requester_type: RequesterType;
-  name: string;
-  email: string;
-  phone: string | null;
-  address: string;
-  cle_interop_adr: string | null;
-  batid: string | null;
-  code_commune_insee: string | null;
-  code_departement_insee: string | null;
-  code_epci_insee: string | null;
-  heating_mode: HeatingMode | null;
-  heating_energy: HeatingEnergy | null;
-  dwellings: number | null;
-  message: string;
-  consent_at: string;
+/** A row of DEMAND_COLS: the summary's columns as stored, without the labels and nested objects it derives. */
+export type DemandRow = Omit<
+  DemandSummary,
+  'status_label' | 'requester_type_label' | 'eligibility' | 'network'
+> & {
   eligibility_type: string;
   eligibility_distance_m: number | null;
   eligible: boolean;
-  assigned_to: 'network' | 'territory';
   network_id_fcu: number | null;
   network_sncu_id: string | null;
   network_name: string | null;
+};
+
+/** An event's status as the API shows it: none on a comment, with its label otherwise. */
+export function eventStatusOf(
+  kind: DemandEvent['kind'],
+  status: DemandStatus | null,
+): { status: DemandStatus | null; status_label: string | null } {
+  return kind === 'comment'
+    ? { status: null, status_label: null }
+    : { status, status_label: status ? STATUS_LABELS[status] : null };
 }
+
+/** The eligibility columns as the API's object. */
+export const eligibilityOfRow = (r: {
+  eligibility_type: string;
+  eligible: boolean;
+  eligibility_distance_m: number | null;
+}): DemandSummary['eligibility'] => ({
+  type: r.eligibility_type,
+  eligible: r.eligible,
+  distance_m: r.eligibility_distance_m,
+});
 
 export function summaryOf(r: DemandRow): DemandSummary {
   return {
@@ -76,7 +77,7 @@ export function summaryOf(r: DemandRow): DemandSummary {
     dwellings: r.dwellings,
     message: r.message,
     consent_at: r.consent_at,
-    eligibility: { type: r.eligibility_type, eligible: r.eligible, distance_m: r.eligibility_distance_m },
+    eligibility: eligibilityOfRow(r),
     assigned_to: r.assigned_to,
     network:
       r.assigned_to === 'network' && r.network_sncu_id

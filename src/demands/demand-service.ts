@@ -20,7 +20,7 @@ import {
 } from './api-types.js';
 import { assignmentOf, type Assignment } from './assignment.js';
 import type { DemandInput } from './demand-input.js';
-import { isoOf } from './demand-rows.js';
+import { eligibilityOfRow, eventStatusOf, isoOf } from './demand-rows.js';
 import { eraseDemands } from './erase.js';
 
 /** The author of what the requester does (creation, withdrawal). */
@@ -201,7 +201,7 @@ export async function followView(db: Queryable, token: string): Promise<DemandFo
     status_changed_at: d.status_changed_at,
     requester_type: d.requester_type,
     address: d.address,
-    eligibility: { type: d.eligibility_type, eligible: d.eligible, distance_m: d.eligibility_distance_m },
+    eligibility: eligibilityOfRow(d),
     handled_by:
       d.assigned_to === 'network' && d.network_sncu_id
         ? { kind: 'network', name: d.network_name, sncu_id: d.network_sncu_id }
@@ -209,8 +209,7 @@ export async function followView(db: Queryable, token: string): Promise<DemandFo
     history: events.map((e) => ({
       at: e.at,
       kind: e.kind,
-      status: e.kind === 'comment' ? null : e.status,
-      status_label: e.kind === 'comment' || !e.status ? null : STATUS_LABELS[e.status],
+      ...eventStatusOf(e.kind, e.status),
       text: e.text,
     })),
   };

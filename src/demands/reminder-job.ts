@@ -135,29 +135,38 @@ export async function runReminders(
     reminders,
   };
   if (!opts.mailer) return run;
-  // claim each reminder that has someone to tell; another process may have claimed it first
+  // claim each reminder that has someone to tell, in one statement; another process may have claimed some first
+  const toClaim = reminders.flatMap((r, k) =>
+    r.recipients.length
+      ? [{ id: r.id, rank: r.rank, recipients: r.recipients, period_start: stale[k]!.row.status_changed_at }]
+      : [],
+  );
+  const got = toClaim.length
+    ? await store.query<{ demand_id: string }>(
+        `INSERT INTO demands.reminder (demand_id, period_start, rank, sent_at, recipients)
+         SELECT d.id, d.status_changed_at, x.rank, $1::timestamptz, ARRAY(SELECT jsonb_array_elements_text(x.recipients))
+           FROM jsonb_to_recordset($2::jsonb) AS x(id text, rank smallint, recipients jsonb, period_start timestamptz)
+           JOIN demands.demand d ON d.id = x.id AND d.status_changed_at = x.period_start
+          ORDER BY d.id
+         ON CONFLICT DO NOTHING RETURNING demand_id`,
+        [now.toISOString(), JSON.stringify(toClaim)],
+      )
+    : [];
+  const won = new Set(got.map((g) => g.demand_id));
   const claimed = new Map<string, { line: ReminderLine; recipients: string[] }>();
   for (const [k, r] of reminders.entries()) {
-    if (!r.recipients.length) continue;
+    if (!won.has(r.id)) continue;
     const { row } = stale[k]!;
-    const got = await store.query(
-      `INSERT INTO demands.reminder (demand_id, period_start, rank, sent_at, recipients)
-       SELECT id, status_changed_at, $2, $3::timestamptz, $4::text[] FROM demands.demand
-        WHERE id = $1 AND status_changed_at = $5::timestamptz
-       ON CONFLICT DO NOTHING RETURNING demand_id`,
-      [r.id, r.rank, now.toISOString(), r.recipients, row.status_changed_at],
-    );
-    if (got.length)
-      claimed.set(r.id, {
-        line: {
-          id: r.id,
-          address: row.address,
-          status: row.status,
-          statusChangedAt: row.status_changed_at,
-          rank: r.rank,
-        },
-        recipients: r.recipients,
-      });
+    claimed.set(r.id, {
+      line: {
+        id: r.id,
+        address: row.address,
+        status: row.status,
+        statusChangedAt: row.status_changed_at,
+        rank: r.rank,
+      },
+      recipients: r.recipients,
+    });
   }
   const byRecipient = new Map<string, ReminderLine[]>();
   for (const c of claimed.values())
@@ -172,13 +181,13 @@ export async function runReminders(
       opts.onError?.(`reminder e-mail to ${to} not sent`, err);
     }
   }
-  for (const [id, c] of claimed) {
-    if (delivered.has(id)) continue;
+  const failed = [...claimed.values()].filter((c) => !delivered.has(c.line.id));
+  if (failed.length)
     await store.query(
-      'DELETE FROM demands.reminder WHERE demand_id = $1 AND rank = $2 AND sent_at = $3::timestamptz',
-      [id, c.line.rank, now.toISOString()],
+      `DELETE FROM demands.reminder r USING unnest($1::text[], $2::smallint[]) AS f(id, rank)
+        WHERE r.demand_id = f.id AND r.rank = f.rank AND r.sent_at = $3::timestamptz`,
+      [failed.map((c) => c.line.id), failed.map((c) => c.line.rank), now.toISOString()],
     );
-  }
   run.sent = delivered.size;
   return run;
 }

@@ -11,14 +11,13 @@ import type { Queryable, Store } from '../store/store.js';
 import {
   CLOSED_STATUSES,
   STATUSES,
-  STATUS_LABELS,
   type DemandDetail,
   type DemandEvent,
   type DemandStatus,
   type DemandSummary,
 } from './api-types.js';
 import { DemandInputError } from './demand-input.js';
-import { DEMAND_COLS, isoOf, summaryOf, type DemandRow } from './demand-rows.js';
+import { DEMAND_COLS, eventStatusOf, isoOf, summaryOf, type DemandRow } from './demand-rows.js';
 import { scopeSql } from './demand-scope.js';
 
 export type WorkspaceKey = Pick<ApiKey, 'id' | 'label' | 'role' | 'territories' | 'networks'>;
@@ -186,8 +185,7 @@ export async function demandForKey(db: Queryable, key: WorkspaceKey, id: string)
       at: e.at,
       kind: e.kind,
       from_status: e.from_status,
-      status: e.kind === 'comment' ? null : e.status,
-      status_label: e.kind === 'comment' || !e.status ? null : STATUS_LABELS[e.status],
+      ...eventStatusOf(e.kind, e.status),
       text: e.text,
       visible_to_requester: e.visible_to_requester,
       author: { key_id: e.key_id, label: e.key_label },

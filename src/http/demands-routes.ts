@@ -513,8 +513,10 @@ export function demandsRoutes(
       },
     },
     async (req, reply) => {
-      const c = await mapped(async () => commentOf(req.body.text, req.body.visible_to_requester));
-      const r = await mapped(() => addComment(store, key(req), req.params.id, c));
+      const { text, visible_to_requester } = req.body;
+      const r = await mapped(() =>
+        addComment(store, key(req), req.params.id, commentOf(text, visible_to_requester)),
+      );
       return reply.status(201).send(r);
     },
   );

@@ -7,9 +7,9 @@ import {
   eligibilityOfPoint,
   NetworksNotLoadedError,
 } from '../networks/eligibility-service.js';
+import { singleTestCounter } from '../stats/usage.js';
 import type { Store } from '../store/store.js';
 import { badRequest, HttpError, notFound } from './errors.js';
-import { singleTestCounter } from './stats-routes.js';
 
 const nullableNumber = { type: ['number', 'null'] } as const;
 const nullableString = { type: ['string', 'null'] } as const;

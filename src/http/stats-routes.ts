@@ -8,23 +8,8 @@ import {
   type DemandStatus,
 } from '../demands/api-types.js';
 import { demandCounts } from '../demands/demand-stats.js';
-import { primaryOf } from '../store/routed-store.js';
 import type { Store } from '../store/store.js';
-import { counterOf, TestCounter } from '../stats/usage.js';
-
-/**
- * The counter of single eligibility tests of this app (src/stats/usage.ts): made once, written
- * every few seconds on the primary, and written again when the app closes.
- */
-export function singleTestCounter(app: FastifyInstance, store: Store): TestCounter {
-  const { counter, made } = counterOf(
-    app,
-    () =>
-      new TestCounter(primaryOf(store), (err) => app.log.error(err, 'eligibility test counts not written')),
-  );
-  if (made) app.addHook('onClose', async () => counter.close().catch(() => undefined));
-  return counter;
-}
+import { singleTestCounter } from '../stats/usage.js';
 
 /** The answer of GET /v1/stats: counts only, never a person. */
 export interface PublicStats {

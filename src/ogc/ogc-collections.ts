@@ -9,6 +9,7 @@
  */
 import type { Bbox } from '../buildings/locate.js';
 import { parseBatid } from '../ids/batid.js';
+import { DPE_SQL, groupAttributeJoins } from '../tiles/building-table.js';
 
 export const COLLECTION_IDS = ['buildings', 'addresses', 'networks'] as const;
 export type CollectionId = (typeof COLLECTION_IDS)[number];
@@ -86,7 +87,7 @@ const buildings: CollectionDef = {
   featuresSql(q, p) {
     const box = q.bbox && boxCte(q.bbox, p);
     const where = and(["b.status = 'constructed'", keyCond(['b.batid'], ['text'], q, p)]);
-    // labels and heating by the rule of the building tiles (src/tiles/building-table.ts)
+    // labels and heating by the rule of the building tiles (DPE_SQL, src/tiles/building-table.ts)
     return `WITH ${box ? `${box}, ${BUILDING_HITS},` : ''} page AS (
       SELECT b.batid, b.status, b.code_departement_insee AS d, b.batiment_construction_id AS bc
         FROM ${box ? `hits h JOIN ${HIT_BUILDING}` : 'batid.building b'}
@@ -97,20 +98,11 @@ const buildings: CollectionDef = {
              'properties', json_build_object('batid', p.batid, 'status', p.status,
                'code_commune_insee', c.code_commune_insee, 'rnb_id', c.rnb_id,
                'usage', f.usage_niveau_1_txt, 'annee_construction', f.annee_construction, 'nb_log', f.nb_log,
-               'classe_dpe', coalesce(cur.classe_bilan_dpe, r.classe_bilan_dpe),
-               'classe_dpe_2026', cur.classe_facteur_2026,
-               'energie_chauffage', CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_energie_chauffage
-                                         ELSE r.type_energie_chauffage END,
-               'installation_chauffage', lower(CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_installation_chauffage
-                                                    ELSE r.type_installation_chauffage END)))::text AS f
+               'classe_dpe', ${DPE_SQL.classe}, 'classe_dpe_2026', ${DPE_SQL.classe2026},
+               'energie_chauffage', ${DPE_SQL.energie}, 'installation_chauffage', ${DPE_SQL.installation}))::text AS f
       FROM page p
       LEFT JOIN bdnb.batiment_construction c ON c.code_departement_insee = p.d AND c.batiment_construction_id = p.bc
-      LEFT JOIN renovation.batiment cur
-             ON cur.code_departement_insee = c.code_departement_insee AND cur.batiment_groupe_id = c.batiment_groupe_id
-      LEFT JOIN bdnb.batiment_groupe_dpe_representatif_logement r
-             ON r.code_departement_insee = c.code_departement_insee AND r.batiment_groupe_id = c.batiment_groupe_id
-      LEFT JOIN bdnb.batiment_groupe_ffo_bat f
-             ON f.code_departement_insee = c.code_departement_insee AND f.batiment_groupe_id = c.batiment_groupe_id
+      ${groupAttributeJoins('c.code_departement_insee', 'c.batiment_groupe_id')}
      ORDER BY p.batid`;
   },
   countSql(bbox, p) {

@@ -7,6 +7,7 @@ import type { Bbox } from '../buildings/locate.js';
 import type { Store } from '../store/store.js';
 import { COLLECTIONS, SqlParams, type CollectionDef, type CollectionId } from './ogc-collections.js';
 import { clampToL93Domain, OgcInputError, type Cursor } from './ogc-input.js';
+import { VERSION_SQL } from '../tiles/tile-service.js';
 
 export interface ItemsQuery {
   /** CRS84, as parsed (not yet cut to the Lambert-93 domain). */
@@ -26,9 +27,6 @@ export interface ItemsPage {
 }
 
 /** The data version: the last finished import (BDNB or BAN) and the last networks import. */
-const VERSION_SQL = `
-  SELECT (SELECT coalesce(max(run_id), 0) FROM batid.import_run WHERE status = 'done') || ':' ||
-         (SELECT coalesce(max(version), 0) FROM fcu.import) AS v`;
 
 /** A Lambert-93 box in WGS84: its outline densified (a point every km) and projected, then boxed. */
 const extentSql = (def: CollectionDef) => `

@@ -4,7 +4,9 @@
  * UPSERT per day and kind, never one per request), bulk jobs add their rows once, in the
  * transaction that marks the job done. Counts only: no address, no key, no person.
  */
-import type { Queryable } from '../store/store.js';
+import type { FastifyInstance } from 'fastify';
+import { primaryOf } from '../store/routed-store.js';
+import type { Queryable, Store } from '../store/store.js';
 
 export type TestKind = 'single' | 'bulk';
 
@@ -89,13 +91,20 @@ export class TestCounter {
   }
 }
 
-const counters = new WeakMap<object, TestCounter>();
+const counters = new WeakMap<FastifyInstance, TestCounter>();
 
-/** The counter of an owner (the HTTP app), made on first use with `make`. */
-export function counterOf(owner: object, make: () => TestCounter): { counter: TestCounter; made: boolean } {
-  const c = counters.get(owner);
-  if (c) return { counter: c, made: false };
-  const counter = make();
-  counters.set(owner, counter);
-  return { counter, made: true };
+/**
+ * The counter of single eligibility tests of an HTTP app, shared by the routes that count
+ * (/v1/eligibility) and read (/v1/stats): made on first use, written every few seconds on the
+ * primary, and written again when the app closes.
+ */
+export function singleTestCounter(app: FastifyInstance, store: Store): TestCounter {
+  const known = counters.get(app);
+  if (known) return known;
+  const counter = new TestCounter(primaryOf(store), (err) =>
+    app.log.error(err, 'eligibility test counts not written'),
+  );
+  counters.set(app, counter);
+  app.addHook('onClose', async () => counter.close().catch(() => undefined));
+  return counter;
 }

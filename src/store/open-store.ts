@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { migrate } from './migrate.js';
 import { openPgliteStore } from './pglite-store.js';
 import { openPgStore } from './pg-store.js';
-import { RoutedStore, type RoutedStoreOptions } from './routed-store.js';
+import { RoutedStore } from './routed-store.js';
 import type { Store } from './store.js';
 
 export const DEFAULT_DB_DIR = './.batid/db';
@@ -35,6 +35,14 @@ export function parseReadUrls(
   return [...new Set(urls)];
 }
 
+/** Read replicas need a PostgreSQL server as primary: throws when `readUrls` come without one. */
+export function checkReadUrls(opts: StoreOptions): void {
+  if (opts.readUrls?.length && !opts.databaseUrl)
+    throw new Error(
+      '--read-url (or BATID_READ_URL) needs a PostgreSQL server as primary (DATABASE_URL or --database-url): the embedded database has no read replicas',
+    );
+}
+
 /** Resolves options from flags first, then `DATABASE_URL` / `BATID_DB`, then the default. */
 export function storeOptionsFromEnv(
   flags: StoreOptions = {},
@@ -52,11 +60,8 @@ export function storeOptionsFromEnv(
  * migrated on the primary only (replicas replay it) and the store routes reads to the replicas;
  * a replica that cannot be reached is left out (and tried again) rather than failing the open.
  */
-export async function openStore(opts: StoreOptions, routing: RoutedStoreOptions = {}): Promise<Store> {
-  if (opts.readUrls?.length && !opts.databaseUrl)
-    throw new Error(
-      'read replicas (--read-url, BATID_READ_URL) need a PostgreSQL server as primary (DATABASE_URL or --database-url): the embedded database has none',
-    );
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  checkReadUrls(opts);
   const store = opts.databaseUrl
     ? await openPgStore(opts.databaseUrl)
     : await openPgliteStore(resolve(opts.dbDir ?? DEFAULT_DB_DIR));
@@ -72,7 +77,7 @@ export async function openStore(opts: StoreOptions, routing: RoutedStoreOptions 
       openPgStore(url, { check: false, connectTimeoutMs: 3000, applicationName: 'batid-read' }),
     ),
   );
-  const routed = new RoutedStore(store, replicas, routing);
+  const routed = new RoutedStore(store, replicas);
   await routed.checkReplicas();
   return routed;
 }

@@ -16,27 +16,46 @@ import type { Store } from '../store/store.js';
 import { ensureDerived } from './derived-table.js';
 import { BUILDINGS_FULL_ZOOM, BUILDINGS_MIN_ZOOM, MIN_AREA_M2_BELOW_FULL_ZOOM } from './tile-layers.js';
 
+/**
+ * A building's labels and heating, by the rule above, over the joins of groupAttributeJoins:
+ * `cur` the group's current state (renovation.batiment, as the indicators count it:
+ * src/renovation/derive-renovations.ts), else `r` its representative DPE. The installation is
+ * lowered; the tiles and the export keep only `collectif` and `individuel`.
+ */
+export const DPE_SQL = {
+  classe: 'coalesce(cur.classe_bilan_dpe, r.classe_bilan_dpe)',
+  classe2026: 'cur.classe_facteur_2026',
+  energie:
+    'CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_energie_chauffage ELSE r.type_energie_chauffage END',
+  installation: `lower(CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_installation_chauffage
+                            ELSE r.type_installation_chauffage END)`,
+} as const;
+
+/**
+ * The group's tables a building's attributes are read from, `cur` and `r` (DPE_SQL) and `f`
+ * (ffo_bat: use, year, dwellings); `dept` and `group` are SQL expressions (a column, or `$1`
+ * so that the planner reads one partition).
+ */
+export const groupAttributeJoins = (dept: string, group: string): string => `
+      LEFT JOIN renovation.batiment cur
+             ON cur.code_departement_insee = ${dept} AND cur.batiment_groupe_id = ${group}
+      LEFT JOIN bdnb.batiment_groupe_dpe_representatif_logement r
+             ON r.code_departement_insee = ${dept} AND r.batiment_groupe_id = ${group}
+      LEFT JOIN bdnb.batiment_groupe_ffo_bat f
+             ON f.code_departement_insee = ${dept} AND f.batiment_groupe_id = ${group}`;
+
 /** $1: the smallest footprint (Mercator m²) shown below the full zoom; $2: write `feature`. */
 const BUILD_SQL = `
   WITH b AS (
     SELECT b.code_departement_insee AS d, b.batid,
-           coalesce(cur.classe_bilan_dpe, r.classe_bilan_dpe) AS classe_dpe,
-           cur.classe_facteur_2026 AS classe_dpe_2026,
-           CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_energie_chauffage ELSE r.type_energie_chauffage END AS energie_chauffage,
-           lower(CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_installation_chauffage
-                      ELSE r.type_installation_chauffage END) AS inst,
+           ${DPE_SQL.classe} AS classe_dpe, ${DPE_SQL.classe2026} AS classe_dpe_2026,
+           ${DPE_SQL.energie} AS energie_chauffage, ${DPE_SQL.installation} AS inst,
            f.annee_construction, f.nb_log, f.usage_niveau_1_txt AS usage,
            ST_Transform(c.geom_cstr, 3857) AS geom
       FROM bdnb.batiment_construction c
       JOIN batid.building b ON b.batiment_construction_id = c.batiment_construction_id
                            AND b.code_departement_insee = c.code_departement_insee AND b.status = 'constructed'
-      -- the group's current state, as the indicators count it (src/renovation/derive-renovations.ts)
-      LEFT JOIN renovation.batiment cur
-             ON cur.code_departement_insee = c.code_departement_insee AND cur.batiment_groupe_id = c.batiment_groupe_id
-      LEFT JOIN bdnb.batiment_groupe_dpe_representatif_logement r
-             ON r.code_departement_insee = c.code_departement_insee AND r.batiment_groupe_id = c.batiment_groupe_id
-      LEFT JOIN bdnb.batiment_groupe_ffo_bat f
-             ON f.code_departement_insee = c.code_departement_insee AND f.batiment_groupe_id = c.batiment_groupe_id
+      ${groupAttributeJoins('c.code_departement_insee', 'c.batiment_groupe_id')}
      WHERE c.geom_cstr IS NOT NULL)
   INSERT INTO tiles.building (code_departement_insee, batid, classe_dpe, classe_dpe_2026, energie_chauffage,
                               installation_chauffage, annee_construction, nb_log, usage, min_zoom, geom, feature)

@@ -25,7 +25,8 @@ const DEPT_MARGIN_M = 1000;
 /** Line and polygon simplification, as a fraction of the tile's side (~4 units of 4096). */
 const SIMPLIFY_FRACTION = 1 / 1024;
 
-const VERSION_SQL = `
+/** The data version: last finished import and last networks import (caches keyed on it). */
+export const VERSION_SQL = `
   SELECT (SELECT coalesce(max(run_id), 0) FROM batid.import_run WHERE status = 'done') || ':' ||
          (SELECT coalesce(max(version), 0) FROM fcu.import) AS v`;
 

@@ -22,6 +22,21 @@ export function serverUrl(): string | undefined {
   return process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
 }
 
+/** One statement on its own connection (CREATE/DROP DATABASE, a cluster's admin): its rows. */
+export async function sqlOn<T = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text, params)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
 async function migrationsHash(): Promise<string> {
   const h = createHash('sha1');
   for (const f of (await readdir(MIGRATIONS_DIR)).sort())
@@ -72,15 +87,7 @@ export function postgresBackend(adminUrl: string): Backend {
   u.pathname = `/${name}`;
   const url = u.toString();
   let store: Store | null = null;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = (sql: string) => sqlOn(adminUrl, sql);
   return {
     name: 'postgres',
     async open() {

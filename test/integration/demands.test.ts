@@ -1,7 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createKey, KeyInputError, verifyToken } from '../../src/auth/keys.js';
 import { parseDemandInput } from '../../src/demands/demand-input.js';
@@ -13,9 +11,9 @@ import { runReminders } from '../../src/demands/reminder-job.js';
 import { changeStatus } from '../../src/demands/workspace.js';
 import { smtpMailer, type Mailer } from '../../src/mail/mailer.js';
 import { eligibilityOfBuilding } from '../../src/networks/eligibility-service.js';
-import { importNetworks } from '../../src/networks/import-networks.js';
 import type { Store } from '../../src/store/store.js';
 import { backends } from '../helpers/backends.js';
+import { constructedBuildings, importSyntheticNetworks } from '../helpers/networks-fixture.js';
 import { smtpSink, type CapturedMail } from '../helpers/smtp-sink.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
 
@@ -71,14 +69,8 @@ for (const make of backends()) {
       if (savedSmtp === undefined) delete process.env.BATID_SMTP_URL;
       else process.env.BATID_SMTP_URL = savedSmtp;
       ({ store, app } = db);
-      const layers = (await readdir(db.export))
-        .filter((f) => f.endsWith('.geojson'))
-        .map((f) => join(db.export, f));
-      await importNetworks(store, layers);
-      const candidates = await store.query<{ batid: string }>(
-        `SELECT batid FROM batid.building WHERE status = 'constructed' AND batiment_groupe_id IS NOT NULL ORDER BY batid`,
-      );
-      for (const { batid } of candidates) {
+      await importSyntheticNetworks(db);
+      for (const { batid } of await constructedBuildings(store)) {
         const a = await eligibilityOfBuilding(store, batid);
         if (!near && a.assigned_network_id !== null && a.network?.sncu_id)
           near = { batid, sncu: a.network.sncu_id, idFcu: a.network.id_fcu };

@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { BDNB_TABLES } from '../../src/ingest/catalog/bdnb-tables.js';
 import { importBdnb } from '../../src/ingest/import-dir.js';
 import { claimJob } from '../../src/jobs/job-store.js';
@@ -12,7 +11,7 @@ import { importNetworks } from '../../src/networks/import-networks.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { synthesize } from '../../src/synth/synthesize.js';
-import { backends, serverUrl, type Backend } from '../helpers/backends.js';
+import { backends, serverUrl, sqlOn, type Backend } from '../helpers/backends.js';
 import { killSeed, runCli, seededRandom, timeOf, type KillPoint } from '../helpers/kill-child.js';
 
 /** Input rows: 3 full chunks of 2,000 (CHUNK_ROWS) and a partial one. */
@@ -32,13 +31,7 @@ async function cloneDatabase(conn: Conn): Promise<{ conn: Conn; drop(): Promise<
   const u = new URL(conn.databaseUrl!);
   const name = `${u.pathname.slice(1)}_b`;
   const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: serverUrl() });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
+    await sqlOn(serverUrl()!, sql);
   };
   await admin(`CREATE DATABASE ${name} TEMPLATE ${u.pathname.slice(1)}`);
   u.pathname = `/${name}`;

@@ -11,6 +11,7 @@ import { BDNB_TABLES } from '../../src/ingest/catalog/bdnb-tables.js';
 import { importBdnb } from '../../src/ingest/import-dir.js';
 import { openStore } from '../../src/store/open-store.js';
 import { synthesize } from '../../src/synth/synthesize.js';
+import { parseCsv } from '../../web/src/csv.js';
 import { backends, type Backend } from '../helpers/backends.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -21,35 +22,6 @@ const ALLIER = { minLon: 2.0, maxLon: 4.3, minLat: 45.5, maxLat: 47.0 };
 
 function hasOgr2ogr(): boolean {
   return spawnSync('ogr2ogr', ['--version']).status === 0;
-}
-
-/** RFC 4180 records (quoted fields with doubled quotes, CRLF or LF line ends). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n') {
-      row.push(field.replace(/\r$/, ''));
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field || row.length) rows.push([...row, field]);
-  return rows;
 }
 
 interface Reference {
@@ -220,7 +192,7 @@ for (const make of backends()) {
       const text = await readFile(out, 'utf8');
       assert.ok(!text.startsWith('\ufeff'), 'no BOM');
       assert.ok(text.includes(`,"${LABEL.replace(/"/g, '""')}",`), 'the label quoted, quotes doubled');
-      const [header, ...rows] = parseCsv(text);
+      const [header, ...rows] = parseCsv(text, ',');
       assert.equal(header![0], 'batid');
       const col = (name: string) => {
         const i = header!.indexOf(name);

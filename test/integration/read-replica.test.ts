@@ -6,7 +6,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { createKey } from '../../src/auth/keys.js';
 import { BDNB_TABLES } from '../../src/ingest/catalog/bdnb-tables.js';
 import { importBdnb } from '../../src/ingest/import-dir.js';
@@ -14,7 +13,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { isConnectionError, isPlainRead, onPrimary, RoutedStore } from '../../src/store/routed-store.js';
 import type { Store } from '../../src/store/store.js';
 import { synthesize } from '../../src/synth/synthesize.js';
-import { serverUrl } from '../helpers/backends.js';
+import { serverUrl, sqlOn as sql } from '../helpers/backends.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = ['--import', 'tsx', 'scripts/batid-dev.ts', 'serve'];
@@ -236,20 +235,6 @@ function pgBin(cmd: string, args: string[]): string {
   });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.status}\n${r.stdout}${r.stderr}`);
   return r.stdout;
-}
-
-async function sql<T = Record<string, unknown>>(
-  url: string,
-  text: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {

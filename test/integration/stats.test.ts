@@ -1,14 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { PublicStats } from '../../src/http/stats-routes.js';
 import { eligibilityOfBuilding } from '../../src/networks/eligibility-service.js';
-import { importNetworks } from '../../src/networks/import-networks.js';
 import { TestCounter } from '../../src/stats/usage.js';
 import type { Store } from '../../src/store/store.js';
 import { backends } from '../helpers/backends.js';
+import { constructedBuildings, importSyntheticNetworks } from '../helpers/networks-fixture.js';
 import { proKey } from '../helpers/pro-key.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
 
@@ -45,14 +43,8 @@ for (const make of backends()) {
       db = await syntheticDb(make, { scale: 0.01, app: { logLevel: 'silent' } });
       ({ store, app } = db);
       await pro.make(store);
-      const layers = (await readdir(db.export))
-        .filter((f) => f.endsWith('.geojson'))
-        .map((f) => join(db.export, f));
-      await importNetworks(store, layers);
-      const candidates = await store.query<{ batid: string }>(
-        `SELECT batid FROM batid.building WHERE status = 'constructed' AND batiment_groupe_id IS NOT NULL ORDER BY batid`,
-      );
-      for (const { batid } of candidates) {
+      await importSyntheticNetworks(db);
+      for (const { batid } of await constructedBuildings(store)) {
         const a = await eligibilityOfBuilding(store, batid);
         if (a.eligible && a.assigned_network_id !== null && a.network?.sncu_id) {
           eligible = { batid, sncu: a.network.sncu_id, address: '' };

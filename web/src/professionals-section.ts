@@ -1,23 +1,18 @@
+import type { ProfessionalPage, ProfessionalView } from '../../src/directory/search-professionals.js';
 import { SPECIALTIES, SPECIALTY_LABELS } from '../../src/directory/specialties.js';
 import { ApiError, getJson, qs } from './api.js';
 import { announce, h, nextId } from './dom.js';
 import { num } from './format.js';
 
 /** What GET /v1/buildings/{batid}/professionals answers (the fields the card shows). */
-interface Professional {
-  id: string;
-  name: string;
-  specialties: { code: string; label: string }[];
-  rge: { qualified: boolean; valid: boolean; qualifications: string[]; valid_until: string | null };
-  address: { label: string | null; code_postal: string | null; commune: string | null };
-  contact: { website: string | null; phone: string | null; email: string | null };
-  distance_m: number | null;
-}
-interface ProfessionalsPage {
-  place: { communes: string[] };
+type Professional = Pick<
+  ProfessionalView,
+  'id' | 'name' | 'specialties' | 'rge' | 'address' | 'contact' | 'distance_m'
+>;
+type ProfessionalsPage = Pick<ProfessionalPage, 'next_cursor'> & {
+  place: Pick<ProfessionalPage['place'], 'communes'>;
   results: Professional[];
-  next_cursor: string | null;
-}
+};
 
 const frDate = (iso: string) => iso.split('-').reverse().join('/');
 /** 0465710001 → 04 65 71 00 01 (other numbers as stored). */
