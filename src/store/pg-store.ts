@@ -43,15 +43,18 @@ export function redactUrl(url: string): string {
  * after locking every partition of every table — 200 ms a card with two départements loaded
  * (scale bench), and it grows with each département — where a custom plan prunes while planning
  * (~4 ms, whatever the number of départements). With generic estimates PostgreSQL also planned
- * it as a parallel Gather Merge and spent 12 ms starting workers for 14 rows. Imports and other
- * statements keep the default settings on the main pool.
+ * it as a parallel Gather Merge and spent 12 ms starting workers for 14 rows. JIT is off too:
+ * a card's estimated cost passes jit_above_cost once a département is big (Loire, 915k
+ * footprints), and PostgreSQL then compiled its 188 expressions at every call — 135 ms of a
+ * 140 ms card, where the lookups themselves read 7 buffers (scale bench, auto_explain). Imports
+ * and other statements keep the default settings on the main pool.
  */
 function lookupPool(url: string, max: number, extra: pg.PoolConfig): pg.Pool {
   const p = new Pool({
     ...extra,
     connectionString: url,
     max,
-    options: '-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_custom_plan',
+    options: '-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_custom_plan -c jit=off',
   });
   p.on('error', () => undefined);
   return p;
