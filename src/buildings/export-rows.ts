@@ -29,7 +29,7 @@ const PAGE_SQL = `
          ad.cle_interop_adr AS c8, ad.label AS c9,
          f.usage_niveau_1_txt AS c10, f.annee_construction::text AS c11, f.nb_log::text AS c12,
          ${DPE_SQL.classe} AS c13, ${DPE_SQL.classe2026} AS c14,
-         h.energie AS c15, CASE WHEN h.inst IN ('collectif', 'individuel') THEN h.inst END AS c16,
+         ${DPE_SQL.energie} AS c15, ${DPE_SQL.installation} AS c16,
          round(ST_Area(b.geom)::numeric, 1)::text AS c17,
          ST_AsGeoJSON(ST_ForcePolygonCCW(b.geom), 3) AS c18,
          ST_X(pos.p)::text AS c19, ST_Y(pos.p)::text AS c20
@@ -48,7 +48,6 @@ const PAGE_SQL = `
             ORDER BY ra.lien_valide DESC NULLS LAST, a.cle_interop_adr
             LIMIT 1) ad ON true
     ${groupAttributeJoins('$1', 'b.batiment_groupe_id')}
-    CROSS JOIN LATERAL (SELECT ${DPE_SQL.energie} AS energie, ${DPE_SQL.installation} AS inst) h
     CROSS JOIN LATERAL (SELECT ST_PointOnSurface(b.geom) AS p) pos
    ORDER BY b.batid`;
 

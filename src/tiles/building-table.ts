@@ -20,15 +20,17 @@ import { BUILDINGS_FULL_ZOOM, BUILDINGS_MIN_ZOOM, MIN_AREA_M2_BELOW_FULL_ZOOM } 
  * A building's labels and heating, by the rule above, over the joins of groupAttributeJoins:
  * `cur` the group's current state (renovation.batiment, as the indicators count it:
  * src/renovation/derive-renovations.ts), else `r` its representative DPE. The installation is
- * lowered; the tiles and the export keep only `collectif` and `individuel`.
+ * `collectif` or `individuel` (any case in the source), else null — the same in the tiles, the
+ * OGC collection and the export.
  */
 export const DPE_SQL = {
   classe: 'coalesce(cur.classe_bilan_dpe, r.classe_bilan_dpe)',
   classe2026: 'cur.classe_facteur_2026',
   energie:
     'CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_energie_chauffage ELSE r.type_energie_chauffage END',
-  installation: `lower(CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_installation_chauffage
-                            ELSE r.type_installation_chauffage END)`,
+  installation: `CASE lower(CASE WHEN cur.classe_bilan_dpe IS NOT NULL THEN cur.type_installation_chauffage
+                                 ELSE r.type_installation_chauffage END)
+                   WHEN 'collectif' THEN 'collectif' WHEN 'individuel' THEN 'individuel' END`,
 } as const;
 
 /**
@@ -49,7 +51,7 @@ const BUILD_SQL = `
   WITH b AS (
     SELECT b.code_departement_insee AS d, b.batid,
            ${DPE_SQL.classe} AS classe_dpe, ${DPE_SQL.classe2026} AS classe_dpe_2026,
-           ${DPE_SQL.energie} AS energie_chauffage, ${DPE_SQL.installation} AS inst,
+           ${DPE_SQL.energie} AS energie_chauffage, ${DPE_SQL.installation} AS installation_chauffage,
            f.annee_construction, f.nb_log, f.usage_niveau_1_txt AS usage,
            ST_Transform(c.geom_cstr, 3857) AS geom
       FROM bdnb.batiment_construction c
@@ -59,17 +61,17 @@ const BUILD_SQL = `
      WHERE c.geom_cstr IS NOT NULL)
   INSERT INTO tiles.building (code_departement_insee, batid, classe_dpe, classe_dpe_2026, energie_chauffage,
                               installation_chauffage, annee_construction, nb_log, usage, min_zoom, geom, feature)
-  SELECT d, batid, classe_dpe, classe_dpe_2026, energie_chauffage, i, annee_construction, nb_log, usage,
+  SELECT d, batid, classe_dpe, classe_dpe_2026, energie_chauffage, installation_chauffage, annee_construction, nb_log, usage,
          CASE WHEN ST_Area(geom) >= $1::float8 THEN ${BUILDINGS_MIN_ZOOM} ELSE ${BUILDINGS_FULL_ZOOM} END,
          geom,
          CASE WHEN $2::boolean THEN
            json_build_array(
              json_strip_nulls(json_build_object('batid', batid, 'classe_dpe', classe_dpe, 'classe_dpe_2026', classe_dpe_2026,
-               'energie_chauffage', energie_chauffage, 'installation_chauffage', i,
+               'energie_chauffage', energie_chauffage, 'installation_chauffage', installation_chauffage,
                'annee_construction', annee_construction, 'nb_log', nb_log, 'usage', usage)),
              ST_AsGeoJSON(geom, 2, 0)::json -> 'coordinates')::text
          END
-    FROM (SELECT b.*, CASE WHEN inst IN ('collectif', 'individuel') THEN inst END AS i FROM b) x
+    FROM b
    ORDER BY ST_GeoHash(ST_Transform(ST_Centroid(geom), 4326), 10)`;
 
 /** Rebuilds tiles.building unless it was built from `version` already. */

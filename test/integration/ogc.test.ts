@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { importNetworks } from '../../src/networks/import-networks.js';
+import { DPE_SQL } from '../../src/tiles/building-table.js';
 import type { Store } from '../../src/store/store.js';
 import { backends } from '../helpers/backends.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
@@ -244,6 +245,27 @@ for (const make of backends()) {
       const withYear = page.features.find((x) => x.id === known.batid)!;
       assert.equal(withYear.properties.annee_construction, known.annee);
       assert.equal(withYear.properties.usage, known.usage);
+    });
+
+    test('installation_chauffage: the rule of the tiles and the export (collectif, individuel, else null)', async () => {
+      // the current state wins when it has a label, else the representative DPE; any case in the source
+      const rows = await store.query<{ i: string | null }>(
+        `SELECT ${DPE_SQL.installation} AS i
+           FROM (VALUES (1, 'C', 'Collectif', 'individuel'), (2, NULL, 'collectif', 'INDIVIDUEL'),
+                        (3, 'D', 'mixte (collectif-individuel)', 'collectif'), (4, NULL, NULL, NULL))
+                AS v(n, classe_bilan_dpe, cur_inst, r_inst)
+          CROSS JOIN LATERAL (SELECT v.classe_bilan_dpe, v.cur_inst AS type_installation_chauffage) cur
+          CROSS JOIN LATERAL (SELECT v.r_inst AS type_installation_chauffage) r
+          ORDER BY v.n`,
+      );
+      assert.deepEqual(
+        rows.map((r) => r.i),
+        ['collectif', 'individuel', null, null],
+      );
+      const page = (await get(`/ogc/collections/buildings/items?bbox=${bbox.join(',')}&limit=1000`))
+        .body as Page;
+      const seen = new Set(page.features.map((f) => f.properties.installation_chauffage ?? null));
+      for (const v of seen) assert.ok(v === null || v === 'collectif' || v === 'individuel', String(v));
     });
 
     test('paging: next links visit every feature of the bbox once, prev links go back page by page', async () => {
