@@ -1,6 +1,7 @@
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
 import { buildingHead, idsOf, LOOKUP_BRANCHES, type BuildingIds } from '../ids/linked-ids.js';
 import type { Store } from '../store/store.js';
+import { inDept } from '../store/dept-statement.js';
 import { HIDDEN_COLUMNS, SECTIONS, type SectionDef } from './card-sections.js';
 
 export interface CardSection {
@@ -134,11 +135,9 @@ export async function buildingCard(store: Store, batid: string): Promise<Card | 
   };
   if (b.status !== 'constructed' || !b.bg) return card;
   const versions = b.versions;
-  const rows = await store.prepared<{ k: number; r: unknown }>('building_card_body', BODY_SQL, [
-    b.dept,
-    b.bg,
-    b.bc,
-  ]);
+  const rows = await store.prepared<{ k: number; r: unknown }>(
+    ...inDept('building_card_body', BODY_SQL, [b.dept, b.bg, b.bc]),
+  );
   const byBranch = new Map<number, Record<string, unknown>[]>();
   const lookups: { k: number; v: string }[] = [];
   for (const row of rows) {

@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js';
+import { inDept } from '../store/dept-statement.js';
 import { LOOKUPS, type LinkedId, type Scheme } from './resolve.js';
 
 export interface BuildingIds {
@@ -87,11 +88,9 @@ export async function linkedIds(store: Store, batid: string): Promise<BuildingId
   // building has none (its past ids stay in id_link).
   const lookups =
     head.status === 'constructed'
-      ? await store.prepared<{ k: number; v: string }>('building_lookups', LOOKUP_SQL, [
-          head.dept,
-          head.bg,
-          head.bc,
-        ])
+      ? await store.prepared<{ k: number; v: string }>(
+          ...inDept('building_lookups', LOOKUP_SQL, [head.dept, head.bg, head.bc]),
+        )
       : [];
   return {
     batid: head.batid,

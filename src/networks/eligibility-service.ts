@@ -10,6 +10,7 @@ import { parseWkt, type Geom } from '../geo/wkt.js';
 import { buildingsAt } from '../buildings/locate.js';
 import { deptOfCommune } from '../ingest/dept.js';
 import type { Queryable, Store } from '../store/store.js';
+import { inDept } from '../store/dept-statement.js';
 import {
   decide,
   summaryOf,
@@ -151,9 +152,10 @@ export async function heatingOf(
   b: { batid: string; dept: string },
 ): Promise<BuildingHeating | null> {
   const [r] = await db.prepared<{ batid: string; installation: string | null; energy: string | null }>(
-    'building_heating',
-    `${HEATING_SQL} WHERE b.code_departement_insee = $1 AND b.batid = $2`,
-    [b.dept, b.batid],
+    ...inDept('building_heating', `${HEATING_SQL} WHERE b.code_departement_insee = $1 AND b.batid = $2`, [
+      b.dept,
+      b.batid,
+    ]),
   );
   return r ? { ...r, source: HEATING_SOURCE } : null;
 }

@@ -1,5 +1,6 @@
 import { buildingHead } from '../ids/linked-ids.js';
 import type { Store } from '../store/store.js';
+import { inDept } from '../store/dept-statement.js';
 
 /** One certificate of a building's history, with what the history adds to it. */
 export interface HistoryCertificate {
@@ -91,10 +92,11 @@ export async function dpeHistory(store: Store, batid: string): Promise<DpeHistor
     renovations: [],
   };
   if (b.status !== 'constructed' || !b.bg) return out;
-  out.certificats = await store.prepared<HistoryCertificate>('dpe_history_certificates', CERTIFICATES_SQL, [
-    b.dept,
-    b.bg,
-  ]);
-  out.renovations = await store.prepared('dpe_history_renovations', RENOVATIONS_SQL, [b.dept, b.bg]);
+  out.certificats = await store.prepared<HistoryCertificate>(
+    ...inDept('dpe_history_certificates', CERTIFICATES_SQL, [b.dept, b.bg]),
+  );
+  out.renovations = await store.prepared(
+    ...inDept('dpe_history_renovations', RENOVATIONS_SQL, [b.dept, b.bg]),
+  );
   return out;
 }

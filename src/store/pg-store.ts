@@ -38,23 +38,24 @@ export function redactUrl(url: string): string {
 
 /**
  * The pool of the API's repeated lookups (Store.prepared): statements parsed once per session,
- * planned at each call (custom plans), never parallel. A card's statement is ~35 index lookups
- * over partitioned tables: a generic plan prunes the other départements only at executor start,
- * after locking every partition of every table — 200 ms a card with two départements loaded
- * (scale bench), and it grows with each département — where a custom plan prunes while planning
- * (~4 ms, whatever the number of départements). With generic estimates PostgreSQL also planned
- * it as a parallel Gather Merge and spent 12 ms starting workers for 14 rows. JIT is off too:
- * a card's estimated cost passes jit_above_cost once a département is big (Loire, 915k
- * footprints), and PostgreSQL then compiled its 188 expressions at every call — 135 ms of a
- * 140 ms card, where the lookups themselves read 7 buffers (scale bench, auto_explain). Imports
- * and other statements keep the default settings on the main pool.
+ * never parallel, no JIT. The lookups that read a département's partitions are bound to it
+ * (src/store/dept-statement.ts `inDept`: the code a literal), so their plans — PostgreSQL's
+ * default choice, generic after five calls — are pruned to its partitions when they are made.
+ * With the code a parameter, a generic plan pruned only at executor start, after locking every
+ * partition of the card's ~40 tables (200 ms a card with two départements loaded); a custom plan
+ * (b7fc060) pruned while planning, but planned at each call, halving the load bench's
+ * throughput. PostgreSQL also planned a card as a parallel Gather Merge, 12 ms to start workers
+ * for 14 rows. JIT is off: a card's estimated cost passes jit_above_cost once a département is
+ * big (Loire, 915k footprints), and PostgreSQL compiled its 188 expressions at every call —
+ * 135 ms of a 140 ms card whose lookups read 7 buffers (scale bench, auto_explain). Imports and
+ * other statements keep the default settings on the main pool.
  */
 function lookupPool(url: string, max: number, extra: pg.PoolConfig): pg.Pool {
   const p = new Pool({
     ...extra,
     connectionString: url,
     max,
-    options: '-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_custom_plan -c jit=off',
+    options: '-c max_parallel_workers_per_gather=0 -c jit=off',
   });
   p.on('error', () => undefined);
   return p;

@@ -191,8 +191,11 @@ async function assertPruned(store: Store, log: Recorded[], dept: string, what: s
         );
         assert.equal(catalog.partitions.get(parts[0]!)!.dept, dept);
       }
-      // the other département's partitions exist: a generic plan must have pruned them at start
-      if (mode === 'generic') assert.ok(e.subplansRemoved >= named.size, `${head}: no run-time pruning`);
+      // the other département's partitions exist: a generic plan with the département as a
+      // parameter must have pruned them at start (bound as a literal, src/store/dept-statement.ts,
+      // the planner did)
+      if (mode === 'generic' && !rec.sql.includes(`'${dept}'`))
+        assert.ok(e.subplansRemoved >= named.size, `${head}: no run-time pruning`);
       lines.push(
         `${what} [${mode}]: ${named.size} partitioned tables, ${[...e.read.values()].reduce((n, s) => n + s.size, 0)} partitions read (all ${dept}), ${e.subplansRemoved} subplans removed`,
       );
