@@ -1,4 +1,5 @@
 import { editDistance, fold, nameTokens, normaliseRep, parseQuery, type ParsedQuery } from './normalise.js';
+import { pause, SLICE } from '../util/pause.js';
 
 /** One address as the index receives it (from bdnb.adresse or ban.adresse, see address-service.ts). */
 export interface AddressRecord {
@@ -93,6 +94,10 @@ const MIN_SCORE = 0.3;
  * from the postings of its words, the best few are scored exactly, then the house number picks
  * the address. Scores are products of fractions that are all 1 for the address's own label.
  */
+function runToEnd(steps: Generator<void>): void {
+  while (!steps.next().done);
+}
+
 export class AddressIndex {
   readonly size: number;
   private readonly records: AddressRecord[];
@@ -102,11 +107,11 @@ export class AddressIndex {
   private readonly numeros: Int32Array;
   private readonly vocab = new Map<string, number>();
   private readonly words: string[] = [];
-  private readonly sortedWords: string[];
+  private sortedWords: string[] = [];
   private readonly deletes = new Map<string, number[]>();
   private readonly streetPostings: Int32Array[] = [];
   private readonly communePostings: Int32Array[] = [];
-  private readonly weight: Float64Array;
+  private weight = new Float64Array(0);
   private readonly streets: Street[] = [];
   private readonly communes: Commune[] = [];
   /** Five-digit code → communes, with how well it designates each (postcode 1, INSEE code less). */
@@ -118,17 +123,38 @@ export class AddressIndex {
   private mark = new Int32Array(0);
   private sim = new Float64Array(0);
 
-  constructor(records: AddressRecord[]) {
+  /** The index of `records`, built at once (tests, one département: a few seconds at most). */
+  constructor(records: AddressRecord[], deferred = false) {
     this.records = records;
     this.size = records.length;
     this.reps = records.map((r) => normaliseRep(r.rep));
     this.numeros = Int32Array.from(records, (r) => r.numero ?? -1);
+    if (!deferred) runToEnd(this.fill());
+  }
+
+  /**
+   * The index of `records`, built in slices with the event loop served between them: the
+   * addresses of millions of buildings take a minute to index, and a server building its index
+   * must go on answering cards, tiles and health checks meanwhile (the scale bench saw cards
+   * stalled 30–60 s behind one synchronous build).
+   */
+  static async build(records: AddressRecord[]): Promise<AddressIndex> {
+    const ix = new AddressIndex(records, true);
+    for (const steps = ix.fill(); !steps.next().done;) await pause();
+    return ix;
+  }
+
+  /** The index proper; yields every SLICE addresses or words (see build). */
+  private *fill(): Generator<void> {
+    const records = this.records;
     const streetKey = new Map<string, number>();
     const communeKey = new Map<string, number>();
     const sp: number[][] = [];
     const cp: number[][] = [];
     const sums: { x: number; y: number; n: number }[] = [];
-    records.forEach((r, i) => {
+    for (let i = 0; i < records.length; i++) {
+      if (i % SLICE === SLICE - 1) yield;
+      const r = records[i]!;
       this.byId.set(r.id, i);
       const labelKey = fold(r.label);
       this.byLabel.set(labelKey, this.byLabel.has(labelKey) ? -1 : i);
@@ -169,7 +195,7 @@ export class AddressIndex {
         this.streets.push({ commune: c, tokens, addresses: [] });
       }
       this.streets[s]!.addresses.push(i);
-    });
+    }
     for (const st of this.streets)
       st.addresses.sort(
         (a, b) =>
@@ -177,7 +203,9 @@ export class AddressIndex {
       );
     // the commune's central address: nearest the mean of its addresses
     const best = this.communes.map(() => Infinity);
-    records.forEach((r, i) => {
+    for (let i = 0; i < records.length; i++) {
+      if (i % SLICE === SLICE - 1) yield;
+      const r = records[i]!;
       const c = communeKey.get(r.insee)!;
       const m = sums[c]!;
       const d = (r.lon - m.x / m.n) ** 2 + (r.lat - m.y / m.n) ** 2;
@@ -185,7 +213,7 @@ export class AddressIndex {
         best[c] = d;
         this.communes[c]!.centre = i;
       }
-    });
+    }
     for (let t = 0; t < this.words.length; t++) {
       this.streetPostings.push(Int32Array.from(sp[t]!));
       this.communePostings.push(Int32Array.from(cp[t]!));
@@ -196,15 +224,17 @@ export class AddressIndex {
       Math.log(1 + n / (1 + sp[t]!.length + cp[t]!.length)),
     );
     this.sortedWords = [...this.words].sort();
-    this.words.forEach((w, t) => {
-      if (w.length < 4) return;
+    for (let t = 0; t < this.words.length; t++) {
+      if (t % SLICE === SLICE - 1) yield;
+      const w = this.words[t]!;
+      if (w.length < 4) continue;
       for (const d of deletions(w)) {
         const l = this.deletes.get(d);
         if (l) {
           if (l[l.length - 1] !== t) l.push(t);
         } else this.deletes.set(d, [t]);
       }
-    });
+    }
   }
 
   get streetCount(): number {

@@ -1,6 +1,7 @@
 import { deptOfCommune } from '../ingest/dept.js';
 import { lambert93ToWgs84 } from '../geo/crs.js';
 import type { Store } from '../store/store.js';
+import { pause, SLICE } from '../util/pause.js';
 import { AddressIndex, type AddressHit, type AddressRecord, type SearchOptions } from './address-index.js';
 
 /** How often (ms) a running server checks whether an import changed the addresses. */
@@ -15,13 +16,17 @@ const num = (v: N) => (v === null || v === '' ? null : Number(v));
  * replaces the BDNB row of the same key), each with the BatIDs of the buildings linked to it.
  * Read with COPY and joined here (PGlite reads rows ~5× faster that way and its joins are slow);
  * Lambert-93 → WGS84 by proj4 (PostGIS's ST_Transform costs seconds per 100k points in WASM).
+ * The loops pause every SLICE rows: millions of rows must not hold the event loop for seconds.
  */
 export async function loadAddresses(store: Store): Promise<AddressRecord[]> {
+  let n = 0;
+  const due = () => ++n % SLICE === 0;
   const ofGroup = new Map<string, string[]>();
   for (const [dept, bg, batid] of await store.copyOut<[string, string, string]>(
     `SELECT code_departement_insee, batiment_groupe_id, batid FROM batid.building
       WHERE status = 'constructed' AND batiment_groupe_id IS NOT NULL`,
   )) {
+    if (due()) await pause();
     const k = `${dept}|${bg}`;
     const list = ofGroup.get(k);
     if (list) list.push(batid);
@@ -34,6 +39,7 @@ export async function loadAddresses(store: Store): Promise<AddressRecord[]> {
      SELECT cle_interop_adr_principale_ban, batiment_groupe_id, code_departement_insee
        FROM bdnb.batiment_groupe_adresse WHERE cle_interop_adr_principale_ban IS NOT NULL`,
   )) {
+    if (due()) await pause();
     const batids = ofGroup.get(`${dept}|${bg}`);
     if (!batids || id === null) continue;
     let set = linked.get(id);
@@ -68,6 +74,7 @@ export async function loadAddresses(store: Store): Promise<AddressRecord[]> {
        FROM bdnb.adresse
       WHERE geom_adresse IS NOT NULL AND code_commune_insee IS NOT NULL AND cle_interop_adr IS NOT NULL`,
   )) {
+    if (due()) await pause();
     const [lon, lat] = lambert93ToWgs84(Number(r[7]), Number(r[8]));
     add(r, lon, lat);
   }
@@ -77,8 +84,10 @@ export async function loadAddresses(store: Store): Promise<AddressRecord[]> {
             concat_ws(' ', nullif(concat_ws(' ', CASE WHEN numero NOT IN (0, 99999) THEN numero END, rep), ''),
                       nom_voie, code_postal, nom_commune)
        FROM ban.adresse`,
-  ))
+  )) {
+    if (due()) await pause();
     add(r, Number(r[7]), Number(r[8]));
+  }
   return [...byId.values()];
 }
 
@@ -108,7 +117,7 @@ export class AddressService {
       try {
         const v = await this.currentVersion();
         if (v === this.version && this.index) return;
-        this.index = new AddressIndex(await loadAddresses(this.store));
+        this.index = await AddressIndex.build(await loadAddresses(this.store));
         this.version = v;
       } finally {
         this.building = null;

@@ -242,3 +242,49 @@ describe('address search: a table of queries', () => {
     }
   });
 });
+
+describe('AddressIndex.build: in slices, the same index', () => {
+  // more addresses than one slice, on streets and communes enough for every loop to pause
+  const many: AddressRecord[] = [];
+  const streets = [
+    'rue des Tilleuls',
+    'avenue de Vichy',
+    'chemin du Moulin',
+    'place de la Mairie',
+    'rue Pasteur',
+  ];
+  for (let c = 0; c < 60; c++)
+    for (let i = 0; i < 900; i++) {
+      const insee = `03${String(100 + c).padStart(3, '0')}`;
+      many.push(
+        rec(
+          (i % 180) + 1,
+          i % 7 === 0 ? 'bis' : null,
+          `${streets[i % 5]} ${Math.floor(i / 180)}`,
+          '03000',
+          insee,
+          `Commune${c}`,
+        ),
+      );
+    }
+
+  test('the event loop runs while it builds, and it answers like the index built at once', async () => {
+    let turns = 0;
+    const tick = setInterval(() => turns++, 0);
+    const sliced = await AddressIndex.build(many);
+    clearInterval(tick);
+    assert.ok(turns >= 2, `the event loop turned ${turns} times during the build`);
+    const whole = new AddressIndex(many);
+    assert.equal(sliced.size, whole.size);
+    assert.equal(sliced.streetCount, whole.streetCount);
+    assert.equal(sliced.communeCount, whole.communeCount);
+    for (const q of [
+      '12 rue des Tilleuls 2 Commune7',
+      'avenue de vichy 3 commune12',
+      '5 bis chemin du moulin 0 03000',
+      'Commune59',
+      'rue pasteru 4 Commune3',
+    ])
+      assert.deepEqual(sliced.search(q, { limit: 5 }), whole.search(q, { limit: 5 }), q);
+  });
+});
