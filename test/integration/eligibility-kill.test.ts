@@ -228,8 +228,13 @@ for (const make of backends()) {
       const out = join(dir, 'C.csv');
       const args = ['eligibility', input, '--out', out, ...(conn.dbDir ? ['--db', conn.dbDir] : [])];
       const env = { DATABASE_URL: conn.databaseUrl ?? '' };
-      // the file is written as OUT.part, then renamed: killed as soon as the part appears
-      const killed = await runCli(args, env, { file: `${out}.part`, ms: 0 });
+      // the file is written as OUT.part, then renamed: killed while the part is there (the run
+      // is held 10 s before the rename, so that the kill never races a write of a few ms)
+      const killed = await runCli(
+        args,
+        { ...env, BATID_FAULT_PAUSE_BEFORE_RENAME_MS: '10000' },
+        { file: `${out}.part`, ms: 0 },
+      );
       assert.ok(killed.killed, killed.stdout + killed.stderr);
       assert.equal(existsSync(out), false, 'a half-written file is in place');
       const done = await runCli(args, env);
