@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { pause } from '../util/pause.js';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
 import type { Queryable, Row, Store } from './store.js';
@@ -25,7 +26,7 @@ const BREATHE_MS = 10;
 let lastPause = performance.now();
 async function breathe(): Promise<void> {
   if (performance.now() - lastPause < BREATHE_MS) return;
-  await new Promise((resolve) => setImmediate(resolve));
+  await pause();
   lastPause = performance.now();
 }
 
