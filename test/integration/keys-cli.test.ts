@@ -43,9 +43,12 @@ for (const make of backends()) {
       assert.match(token, /^batid_[a-z0-9]{10}_[A-Za-z0-9_-]{32,}$/);
       assert.match(c.stderr, /shown only once/);
       const id = token.split('_')[1]!;
+      // the secret is base64url: it may itself contain '_', so cut after the id, not at every '_'
+      const secret = token.slice(`batid_${id}_`.length);
+      assert.equal(secret.length, 32);
       const l = cli('list', '--format', 'json');
       assert.equal(l.status, 0, l.stderr);
-      assert.ok(!l.stdout.includes(token.split('_')[2]!), 'the secret is never listed');
+      assert.ok(!l.stdout.includes(secret), 'the secret is never listed');
       const keys = JSON.parse(l.stdout) as { id: string; role: string; territories: string[] }[];
       assert.deepEqual(
         keys.map((k) => [k.id, k.role, k.territories]),
