@@ -119,9 +119,20 @@ export class AddressIndex {
   private readonly byId = new Map<string, number>();
   /** Folded label → address, -1 when several addresses share it (see best()). */
   private readonly byLabel = new Map<string, number>();
+  /** Each street's commune (typed: read for every posting in candidateStreets). */
+  private streetCommune = new Int32Array(0);
+  private readonly communeByInsee = new Map<string, number>();
+  // scratch arrays of one search (one search runs at a time: single thread)
   private acc = new Float64Array(0);
   private mark = new Int32Array(0);
   private sim = new Float64Array(0);
+  /** The query's evidence for each commune, valid where communeStamp equals stamp. */
+  private communeScore = new Float64Array(0);
+  private communeStamp = new Int32Array(0);
+  private stamp = 0;
+  /** scoreStreet's: which street tokens explain a query word (and how well), which commune tokens do. */
+  private covered = new Float64Array(16);
+  private usedC = new Uint8Array(16);
 
   /** The index of `records`, built at once (tests, one département: a few seconds at most). */
   constructor(records: AddressRecord[], deferred = false) {
@@ -214,6 +225,13 @@ export class AddressIndex {
         this.communes[c]!.centre = i;
       }
     }
+    this.streetCommune = Int32Array.from(this.streets, (st) => st.commune);
+    for (const [insee, c] of communeKey) this.communeByInsee.set(insee, c);
+    this.acc = new Float64Array(this.streets.length);
+    this.mark = new Int32Array(this.streets.length).fill(-1);
+    this.sim = new Float64Array(this.streets.length);
+    this.communeScore = new Float64Array(this.communes.length);
+    this.communeStamp = new Int32Array(this.communes.length);
     for (let t = 0; t < this.words.length; t++) {
       this.streetPostings.push(Int32Array.from(sp[t]!));
       this.communePostings.push(Int32Array.from(cp[t]!));
@@ -301,21 +319,24 @@ export class AddressIndex {
     });
     if (codeCommunes)
       for (const [c, sim] of codeCommunes) communeAcc.set(c, (communeAcc.get(c) ?? 0) + CODE_WEIGHT * sim);
-    const allowed = (c: number) => !cityFilter || this.communes[c]!.insee === cityFilter;
-    const ranked = this.candidateStreets(matches, wordWeights, communeAcc)
-      .filter((x) => allowed(this.streets[x.street]!.commune))
-      .map((x) => ({
-        street: x.street,
-        pre: x.pre + (communeAcc.get(this.streets[x.street]!.commune) ?? 0),
-      }));
-    ranked.sort((a, b) => b.pre - a.pre || a.street - b.street);
+    // -2: no filter; -1: a code the index does not hold (nothing is allowed)
+    const only = cityFilter ? (this.communeByInsee.get(cityFilter) ?? -1) : -2;
+    const allowed = (c: number) => only === -2 || c === only;
+    const ranked = this.candidateStreets(matches, wordWeights, communeAcc, only);
 
     // 2. exact text scores for the best candidates; then, best text first, the house number
     // picks the address (its factor is ≤ 1, so once a text score is below the limit-th final
     // score no later street can enter the results)
-    const hits: { hit: AddressHit; text: number; key: number; local: boolean }[] = [];
+    // (hits are made into AddressHit objects at the end, for the `limit` returned only)
+    const hits: {
+      address: number;
+      score: number;
+      type: MatchType;
+      text: number;
+      key: number;
+      local: boolean;
+    }[] = [];
     const scored = ranked
-      .slice(0, MAX_CANDIDATES)
       .map(({ street }) => ({ street, ...this.scoreStreet(street, p, matches, wordWeights, codeCommunes) }))
       .filter((x) => x.text > 0)
       .sort((a, b) => b.text - a.text || a.street - b.street);
@@ -324,10 +345,14 @@ export class AddressIndex {
       if (finals.length >= limit && text < finals[limit - 1]!) break;
       const { address, factor } = this.pickAddress(street, p);
       const score = text * factor;
-      finals.push(score);
-      finals.sort((a, b) => b - a);
+      // finals stays sorted, best first
+      let at = finals.length;
+      while (at > 0 && finals[at - 1]! < score) at--;
+      finals.splice(at, 0, score);
       hits.push({
-        hit: this.hit(address, score, p.number !== null && factor >= 0.85 ? 'housenumber' : 'street'),
+        address,
+        score,
+        type: p.number !== null && factor >= 0.85 ? 'housenumber' : 'street',
         text,
         key: street,
         local,
@@ -347,7 +372,9 @@ export class AddressIndex {
     communeHits.sort((a, b) => b.text - a.text || a.key - b.key);
     for (const { c, text, key } of communeHits.slice(0, limit))
       hits.push({
-        hit: this.hit(this.communes[c]!.centre, text * COMMUNE_ONLY, 'municipality'),
+        address: this.communes[c]!.centre,
+        score: text * COMMUNE_ONLY,
+        type: 'municipality',
         text,
         key,
         local: true,
@@ -355,38 +382,42 @@ export class AddressIndex {
 
     // 3. locality: a street whose commune the query does not name is less sure, and equal streets
     // of several unnamed communes are a guess
-    hits.sort((a, b) => b.hit.score - a.hit.score || a.key - b.key);
+    hits.sort((a, b) => b.score - a.score || a.key - b.key);
     const top = hits[0];
     if (top && !top.local) {
       const rivals = hits.filter((h) => !h.local && Math.abs(h.text - top.text) < 1e-9);
-      if (new Set(rivals.map((h) => h.hit.citycode)).size > 1)
-        for (const h of rivals) h.hit.score *= AMBIGUOUS;
+      if (new Set(rivals.map((h) => this.records[h.address]!.insee)).size > 1)
+        for (const h of rivals) h.score *= AMBIGUOUS;
     }
-    for (const h of hits) if (!h.local) h.hit.score *= NO_LOCALITY;
-    hits.sort((a, b) => b.hit.score - a.hit.score || a.key - b.key);
+    for (const h of hits) if (!h.local) h.score *= NO_LOCALITY;
+    hits.sort((a, b) => b.score - a.score || a.key - b.key);
     return hits
-      .filter((h) => h.hit.score >= MIN_SCORE)
+      .filter((h) => h.score >= MIN_SCORE)
       .slice(0, limit)
-      .map((h) => ({ ...h.hit, score: Math.round(h.hit.score * 1000) / 1000 }));
+      .map((h) => this.hit(h.address, Math.round(h.score * 1000) / 1000, h.type));
   }
 
   /**
-   * Streets sharing a word with the query, with the weight they share. Words found in many
-   * streets ("rue", "de": COMMON_SHARE) only add to streets already found by a rarer word or in
-   * a commune the query names, unless no word is rarer. Scratch arrays are reused: one search runs at a time (single thread).
+   * The MAX_CANDIDATES streets sharing most with the query, best first: the weight of the words
+   * they share plus their commune's evidence (`pre`; ties: lowest street first). Words found in many streets ("rue", "de": COMMON_SHARE) only add to
+   * streets already found by a rarer word or in a commune the query names, unless no word is
+   * rarer. `only` ≥ 0 keeps the streets of that commune alone, -1 none, -2 all. Scratch arrays
+   * are reused (one search runs at a time: single thread) and commune membership is a stamp
+   * compare, not a Map lookup: the postings of "rue" are read at almost every search.
    */
   private candidateStreets(
     matches: TokenMatch[][],
     weights: number[],
     communes: Map<number, number>,
+    only: number,
   ): { street: number; pre: number }[] {
     const n = this.streets.length;
-    if (this.acc.length !== n) {
-      this.acc = new Float64Array(n);
-      this.mark = new Int32Array(n).fill(-1);
-      this.sim = new Float64Array(n);
+    const { acc, mark, sim, communeScore, communeStamp, streetCommune } = this;
+    const stamp = ++this.stamp;
+    for (const [c, v] of communes) {
+      communeScore[c] = v;
+      communeStamp[c] = stamp;
     }
-    const { acc, mark, sim } = this;
     const postings = matches.map((ms) => ms.reduce((a, m) => a + this.streetPostings[m.token]!.length, 0));
     const rarest = Math.min(...postings.filter((x) => x > 0));
     const commonAbove = Math.max(COMMON_MIN, n * COMMON_SHARE);
@@ -396,9 +427,11 @@ export class AddressIndex {
       const w = weights[i]!;
       const common = postings[i]! > commonAbove && postings[i]! > rarest;
       for (const m of matches[i]!) {
-        for (const s of this.streetPostings[m.token]!) {
+        const list = this.streetPostings[m.token]!;
+        for (let k = 0; k < list.length; k++) {
+          const s = list[k]!;
           if (mark[s] === -1) {
-            if (common && !communes.has(this.streets[s]!.commune)) continue;
+            if (common && communeStamp[streetCommune[s]!] !== stamp) continue;
             touched.push(s);
           }
           if (mark[s] !== i) {
@@ -412,12 +445,15 @@ export class AddressIndex {
         }
       }
     }
-    const out = touched.map((s) => ({ street: s, pre: acc[s]! }));
+    const top = new TopK(MAX_CANDIDATES);
     for (const s of touched) {
+      const c = streetCommune[s]!;
+      if (only === -2 || c === only)
+        top.offer(s, acc[s]! + (communeStamp[c] === stamp ? communeScore[c]! : 0));
       acc[s] = 0;
       mark[s] = -1;
     }
-    return out;
+    return top.best();
   }
 
   private hit(i: number, score: number, type: MatchType): AddressHit {
@@ -454,12 +490,18 @@ export class AddressIndex {
     const commune = this.communes[street.commune]!;
     // each street or commune token explains one query word at most ("route de Vichy 03200
     // Vichy" is not "route de Vichy" in another commune)
-    const covered = new Float64Array(street.tokens.length);
-    const usedC = new Uint8Array(commune.tokens.length);
+    // (scratch arrays, zeroed over the lengths used: 24 calls per search)
+    const nS = street.tokens.length;
+    const nC = commune.tokens.length;
+    if (this.covered.length < nS) this.covered = new Float64Array(nS);
+    if (this.usedC.length < nC) this.usedC = new Uint8Array(nC);
+    const covered = this.covered.fill(0, 0, nS);
+    const usedC = this.usedC.fill(0, 0, nC);
     let matched = 0;
     let total = 0;
     let streetWords = 0;
-    matches.forEach((ms, i) => {
+    for (let i = 0; i < matches.length; i++) {
+      const ms = matches[i]!;
       const w = weights[i]!;
       total += w;
       let bestS = 0;
@@ -486,7 +528,7 @@ export class AddressIndex {
         matched += w * bestC;
         usedC[bestCIdx] = 1;
       }
-    });
+    }
     const byCode = codeCommunes?.get(street.commune) ?? 0;
     if (p.code !== null) {
       total += CODE_WEIGHT;
@@ -495,15 +537,15 @@ export class AddressIndex {
     if (!streetWords || total === 0) return { text: 0, local: false };
     let sw = 0;
     let sc = 0;
-    street.tokens.forEach((t, k) => {
+    for (let k = 0; k < nS; k++) {
+      const t = street.tokens[k]!;
       sw += this.weight[t]!;
       sc += this.weight[t]! * covered[k]!;
-    });
+    }
     const recall = sw ? sc / sw : 0;
-    return {
-      text: (matched / total) * (0.4 + 0.6 * recall),
-      local: byCode > 0 || usedC.some((u) => u === 1),
-    };
+    let local = byCode > 0;
+    for (let k = 0; k < nC && !local; k++) local = usedC[k] === 1;
+    return { text: (matched / total) * (0.4 + 0.6 * recall), local };
   }
 
   private communeRecall(c: number, matches: TokenMatch[][]): number {
@@ -645,6 +687,36 @@ export class AddressIndex {
     let m = this.byCode.get(code);
     if (!m) this.byCode.set(code, (m = new Map()));
     m.set(c, Math.max(m.get(c) ?? 0, sim));
+  }
+}
+
+/**
+ * The k best of a stream of (street, score), best first: highest score, then lowest street —
+ * what sorting them all and keeping k gives, without sorting or allocating for the hundreds of
+ * streets that "rue" or "de" bring (most offers end at one compare with the k-th).
+ */
+export class TopK {
+  private readonly streets: number[] = [];
+  private readonly scores: number[] = [];
+  constructor(private readonly k: number) {}
+
+  offer(street: number, score: number): void {
+    const { streets, scores } = this;
+    let at = scores.length;
+    // before every kept entry it beats
+    while (at > 0 && (scores[at - 1]! < score || (scores[at - 1] === score && streets[at - 1]! > street)))
+      at--;
+    if (at >= this.k) return;
+    streets.splice(at, 0, street);
+    scores.splice(at, 0, score);
+    if (scores.length > this.k) {
+      streets.pop();
+      scores.pop();
+    }
+  }
+
+  best(): { street: number; pre: number }[] {
+    return this.streets.map((street, i) => ({ street, pre: this.scores[i]! }));
   }
 }
 

@@ -1,5 +1,5 @@
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
-import { buildingHead, idsOf, LOOKUP_BRANCHES, type BuildingIds } from '../ids/linked-ids.js';
+import { buildingHead, idsOf, LOOKUP_BRANCHES, LOOKUP_LIST, type BuildingIds } from '../ids/linked-ids.js';
 import type { Store } from '../store/store.js';
 import { inDept } from '../store/dept-statement.js';
 import { HIDDEN_COLUMNS, SECTIONS, type SectionDef } from './card-sections.js';
@@ -43,6 +43,21 @@ const GEOMETRY_COLUMNS = new Map(
   ]),
 );
 
+/**
+ * A BDNB table as the card reads it: without its geometry columns, which clean() would drop
+ * anyway — to_jsonb(x) of a footprint writes its polygon as GeoJSON (the costliest branch of a
+ * card) for Node to parse and throw away. The WHERE of the branch reaches through the subquery.
+ */
+function cardTable(schema: string, table: string): string {
+  const geoms = GEOMETRY_COLUMNS.get(table);
+  const from = `${schema}."${table}"`;
+  if (schema !== 'bdnb' || !geoms?.size) return `${from} x`;
+  const columns = BDNB_TABLES.find((t) => t.name === table)!
+    .columns.filter((c) => !geoms.has(c.name))
+    .map((c) => `"${c.name}"`);
+  return `(SELECT ${[...columns, 'extra'].join(', ')} FROM ${from}) x`;
+}
+
 /** Drops the linking keys, geometries, `extra` and empty values of a row. */
 function clean(table: string, row: Record<string, unknown>): Record<string, unknown> {
   const geoms = GEOMETRY_COLUMNS.get(table);
@@ -59,15 +74,15 @@ const BRANCHES = SECTIONS.flatMap((sec) => sec.tables.map((t) => ({ section: sec
 
 /** The SELECT of one section table for a building: $1 département, $2 group id, $3 footprint id. */
 function branchSql(t: SectionDef['tables'][number], k: number): string {
-  const x = `${t.schema ?? 'bdnb'}."${t.table}"`;
+  const x = cardTable(t.schema ?? 'bdnb', t.table);
   switch (t.via) {
     case 'parcelle':
-      return `SELECT ${k} AS k, to_jsonb(x)::text AS s, to_jsonb(x) AS r FROM ${x} x
+      return `SELECT ${k} AS k, to_jsonb(x)::text AS s, to_jsonb(x) AS r FROM ${x}
                 JOIN bdnb.rel_parcelle_sitadel rs ON rs.code_departement_insee = x.code_departement_insee AND rs.numero_permis = x.numero_permis
                 JOIN bdnb.rel_batiment_groupe_parcelle p ON p.code_departement_insee = rs.code_departement_insee AND p.parcelle_id = rs.parcelle_id
                WHERE p.code_departement_insee = $1 AND p.batiment_groupe_id = $2`;
     case 'bc':
-      return `SELECT ${k} AS k, '' AS s, to_jsonb(x) AS r FROM ${x} x WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`;
+      return `SELECT ${k} AS k, '' AS s, to_jsonb(x) AS r FROM ${x} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`;
     default:
       if (t.table === 'dpe_logement')
         // what the history adds (src/renovation/derive-renovations.ts) beside each certificate
@@ -76,20 +91,45 @@ function branchSql(t: SectionDef['tables'][number], k: number): string {
                          'classe_facteur_2026', rd.classe_facteur_2026, 'conso_ep_m2_facteur_2026', rd.conso_ep_m2_facteur_2026,
                          'changement_methode', rd.changement_methode, 'g_plus', rd.g_plus, 'remplace_par', rd.remplace_par,
                          'valide', CASE WHEN rd.identifiant_dpe IS NOT NULL THEN rd.remplace_par IS NULL END)) AS r
-                  FROM ${x} x
+                  FROM ${x}
                   JOIN bdnb.rel_batiment_groupe_dpe_logement d ON d.code_departement_insee = x.code_departement_insee AND d.identifiant_dpe = x.identifiant_dpe
                   LEFT JOIN renovation.dpe rd ON rd.code_departement_insee = d.code_departement_insee
                    AND rd.batiment_groupe_id = d.batiment_groupe_id AND rd.identifiant_dpe = d.identifiant_dpe
                  WHERE d.code_departement_insee = $1 AND d.batiment_groupe_id = $2`;
       if (t.schema === 'renovation')
-        return `SELECT ${k} AS k, coalesce(x.date_apres::text, '') || x.dpe_apres AS s, to_jsonb(x) AS r FROM ${x} x
+        return `SELECT ${k} AS k, coalesce(x.date_apres::text, '') || x.dpe_apres AS s, to_jsonb(x) AS r FROM ${x}
                  WHERE x.code_departement_insee = $1 AND x.batiment_groupe_id = $2`;
-      return `SELECT ${k} AS k, '' AS s, to_jsonb(x) AS r FROM ${x} x WHERE x.code_departement_insee = $1 AND x.batiment_groupe_id = $2`;
+      // the rows of a many-row table in a fixed order (the plan's order is no order: the
+      // yearly consumptions came out shuffled when the statement lost a branch)
+      return `SELECT ${k} AS k, ${t.many ? 'to_jsonb(x)::text' : "''"} AS s, to_jsonb(x) AS r FROM ${x} WHERE x.code_departement_insee = $1 AND x.batiment_groupe_id = $2`;
   }
 }
 
 /** Rows k ≥ LOOKUP_K are the building's external keys (k − LOOKUP_K indexes LOOKUP_LIST). */
 const LOOKUP_K = 1000;
+
+/**
+ * The external keys read from rows the card fetches anyway: lookup k of LOOKUP_LIST whose table
+ * a branch already reads by the same key (the footprint, k = -1, for batiment_construction by
+ * footprint id; a section branch for a group table) and whose column is text, so that the JSON
+ * value is the `::text` of LOOKUP_SQL. These need no branch of their own in BODY_SQL.
+ */
+const FROM_ROWS = new Map<number, { lookup: number; column: string }[]>();
+LOOKUP_LIST.forEach((l, k) => {
+  const table = BDNB_TABLES.find((t) => t.name === l.table);
+  if (table?.columns.find((c) => c.name === l.column)?.type !== 'text') return;
+  const branch =
+    l.via === 'bc'
+      ? l.table === 'batiment_construction'
+        ? -1
+        : BRANCHES.findIndex((b) => !b.t.schema && b.t.table === l.table && b.t.via === 'bc')
+      : BRANCHES.findIndex((b) => !b.t.schema && b.t.table === l.table && b.t.via === undefined);
+  if (branch === -1 && l.table !== 'batiment_construction') return;
+  const list = FROM_ROWS.get(branch) ?? [];
+  list.push({ lookup: k, column: l.column });
+  FROM_ROWS.set(branch, list);
+});
+const DERIVED = new Set([...FROM_ROWS.values()].flat().map((x) => x.lookup));
 
 /**
  * Everything below the registry row in one round trip — the footprint (k = -1), the addresses
@@ -98,7 +138,7 @@ const LOOKUP_K = 1000;
  * $1 département, $2 group id, $3 footprint id.
  */
 const BODY_SQL = `SELECT k, r FROM (
-  SELECT -1 AS k, '' AS s, to_jsonb(x) AS r FROM bdnb.batiment_construction x WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3
+  SELECT -1 AS k, '' AS s, to_jsonb(x) AS r FROM ${cardTable('bdnb', 'batiment_construction')} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3
   UNION ALL
   SELECT -2, CASE WHEN r.lien_valide THEN '0' WHEN NOT r.lien_valide THEN '1' ELSE '2' END || a.cle_interop_adr,
          jsonb_build_object('cle_interop_adr', a.cle_interop_adr,
@@ -112,7 +152,9 @@ const BODY_SQL = `SELECT k, r FROM (
   UNION ALL
   ${BRANCHES.map((b, k) => branchSql(b.t, k)).join('\n  UNION ALL\n  ')}
   UNION ALL
-  ${LOOKUP_BRANCHES.map((l) => `SELECT ${LOOKUP_K} + q.k, q.v, to_jsonb(q.v) FROM (${l}) q`).join('\n  UNION ALL\n  ')}
+  ${LOOKUP_BRANCHES.filter((_, k) => !DERIVED.has(k))
+    .map((l) => `SELECT ${LOOKUP_K} + q.k, q.v, to_jsonb(q.v) FROM (${l}) q`)
+    .join('\n  UNION ALL\n  ')}
 ) u ORDER BY k, s`;
 
 /**
@@ -140,7 +182,15 @@ export async function buildingCard(store: Store, batid: string): Promise<Card | 
   );
   const byBranch = new Map<number, Record<string, unknown>[]>();
   const lookups: { k: number; v: string }[] = [];
+  const derived = new Map<number, Set<string>>();
   for (const row of rows) {
+    for (const { lookup, column } of FROM_ROWS.get(row.k) ?? []) {
+      const v = (row.r as Record<string, unknown>)[column];
+      if (typeof v !== 'string') continue;
+      let set = derived.get(lookup);
+      if (!set) derived.set(lookup, (set = new Set()));
+      set.add(v);
+    }
     if (row.k >= LOOKUP_K) lookups.push({ k: row.k - LOOKUP_K, v: row.r as string });
     else if (row.k === -2) card.addresses.push(row.r as CardAddress);
     else if (row.k === -1)
@@ -156,6 +206,9 @@ export async function buildingCard(store: Store, batid: string): Promise<Card | 
       else byBranch.set(row.k, [r]);
     }
   }
+  // LOOKUP_SQL's order: by lookup, then value (C collation: code-unit order)
+  for (const [k, set] of derived) for (const v of [...set].sort()) lookups.push({ k, v });
+  lookups.sort((x, y) => x.k - y.k);
   card.ids = idsOf(b, lookups);
   BRANCHES.forEach(({ section: s, t }, k) => {
     const useful = byBranch.get(k);

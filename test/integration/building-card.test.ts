@@ -8,6 +8,7 @@ import { BDNB_TABLES } from '../../src/ingest/catalog/bdnb-tables.js';
 import { importBdnb } from '../../src/ingest/import-dir.js';
 import { buildApp } from '../../src/http/app.js';
 import { SECTIONS } from '../../src/buildings/card-sections.js';
+import { linkedIds } from '../../src/ids/linked-ids.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
@@ -105,6 +106,22 @@ for (const make of backends()) {
       assert.equal(f.type, 'Feature');
       assert.equal(f.properties.batid, row.batid);
       assert.equal(f.geometry.type, 'MultiPolygon');
+    });
+
+    test('the ids of the card are those of the id lookup (some are read from the section rows)', async () => {
+      const batids = (
+        await store.query<{ batid: string }>(
+          `SELECT batid FROM batid.building WHERE status = 'constructed' ORDER BY md5(batid) LIMIT 150`,
+        )
+      ).map((r) => r.batid);
+      let withDpe = 0;
+      for (const batid of batids) {
+        const card = (await app.inject(pro.with(`/v1/buildings/${batid}`))).json();
+        const linked = await linkedIds(store, batid);
+        assert.deepEqual(card.ids, linked!.ids, batid);
+        if (card.ids.dpe) withDpe++;
+      }
+      assert.ok(withDpe > 10, `${withDpe} buildings with a DPE id: the comparison covers them`);
     });
 
     test('errors: malformed 400, unknown 404', async () => {

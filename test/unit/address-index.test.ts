@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AddressIndex, type AddressRecord } from '../../src/address/address-index.js';
+import { AddressIndex, TopK, type AddressRecord } from '../../src/address/address-index.js';
 import { editDistance, fold, nameTokens, parseQuery } from '../../src/address/normalise.js';
 
 let n = 0;
@@ -286,5 +286,25 @@ describe('AddressIndex.build: in slices, the same index', () => {
       'rue pasteru 4 Commune3',
     ])
       assert.deepEqual(sliced.search(q, { limit: 5 }), whole.search(q, { limit: 5 }), q);
+  });
+});
+
+describe('TopK: the k best candidates of a search', () => {
+  test('what sorting them all (score down, street up) and keeping k gives, ties included', () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 200; round++) {
+      const n = Math.floor(rnd() * 80);
+      const k = 1 + Math.floor(rnd() * 30);
+      // few distinct scores, so that ties at the k-th place are common
+      const xs = Array.from({ length: n }, (_, i) => ({
+        street: (i * 37) % 101,
+        pre: Math.floor(rnd() * 6) / 2,
+      }));
+      const top = new TopK(k);
+      for (const x of xs) top.offer(x.street, x.pre);
+      const expected = [...xs].sort((a, b) => b.pre - a.pre || a.street - b.street).slice(0, k);
+      assert.deepEqual(top.best(), expected, `round ${round}`);
+    }
   });
 });
