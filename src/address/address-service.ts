@@ -2,6 +2,7 @@ import { deptOfCommune } from '../ingest/dept.js';
 import { lambert93ToWgs84 } from '../geo/crs.js';
 import type { Store } from '../store/store.js';
 import { pause, SLICE } from '../util/pause.js';
+import { inDept } from '../store/dept-statement.js';
 import { AddressIndex, type AddressHit, type AddressRecord, type SearchOptions } from './address-index.js';
 
 /** How often (ms) a running server checks whether an import changed the addresses. */
@@ -177,8 +178,10 @@ const REASON_WEIGHT: Record<MatchReason, number> = { ban_link_valid: 1, main_add
 export async function buildingsAtAddress(store: Store, hit: AddressHit): Promise<AddressBuilding[]> {
   const dept = deptOfCommune(hit.citycode);
   if (!dept) return [];
-  const rows = await store.query<{ batid: string; bg: string; reason: MatchReason }>(
-    `WITH links AS (
+  const rows = await store.prepared<{ batid: string; bg: string; reason: MatchReason }>(
+    ...inDept(
+      'buildings_at_address',
+      `WITH links AS (
        SELECT batiment_groupe_id AS bg, CASE WHEN lien_valide THEN 'ban_link_valid' ELSE 'ban_link' END AS reason
          FROM bdnb.rel_batiment_groupe_adresse
         WHERE code_departement_insee = $1 AND cle_interop_adr = $2
@@ -190,7 +193,8 @@ export async function buildingsAtAddress(store: Store, hit: AddressHit): Promise
        FROM links k
        JOIN batid.id_link l ON l.scheme = 'bdnb_bg' AND l.external_id = k.bg AND l.code_departement_insee = $1 AND l.active
        JOIN batid.building b ON b.batid = l.batid AND b.status = 'constructed'`,
-    [dept, hit.cle_interop_adr],
+      [dept, hit.cle_interop_adr],
+    ),
   );
   const best = new Map<string, AddressBuilding>();
   for (const r of rows) {

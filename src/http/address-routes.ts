@@ -98,7 +98,7 @@ export function buildingsByAddress(store: Store) {
     const query = req.query as { address?: string; min_score?: number };
     const q = checkQuery(query.address ?? '');
     const minScore = query.min_score ?? DEFAULT_MIN_SCORE;
-    const best = (await service.search(q, { limit: 1 }))[0];
+    const best = (await service.ready()).best(q);
     if (!best) return { status: 'address_not_found', address: null, results: [] };
     if (best.score < minScore) return { status: 'geocoding_score_is_too_low', address: best, results: [] };
     return { status: 'ok', address: best, results: await buildingsAtAddress(store, best) };

@@ -319,7 +319,8 @@ export async function eligibilityOfPoint(store: Store, lon: number, lat: number)
 /** Eligibility of the best address for a text, measured from the address point (as FCU does). */
 export async function eligibilityOfAddress(store: Store, q: string): Promise<EligibilityAnswer> {
   const { index, version } = await loadedNetworks(store);
-  const [hit] = await addressServiceOf(store).search(q, { limit: 1 });
+  // best(): search(q, { limit: 1 }) with a map lookup for an exact label, as the bulk test does
+  const hit = (await addressServiceOf(store).ready()).best(q);
   if (!hit) throw new EligibilityNotFoundError('address_not_found', `no address matches "${q}"`);
   const [x, y] = toL93(hit.lon, hit.lat);
   const ev = index.evidence({ kind: 'point', x, y }, hit.citycode);
