@@ -160,6 +160,7 @@ export class AddressIndex {
     const records = this.records;
     const streetKey = new Map<string, number>();
     const communeKey = new Map<string, number>();
+    const communeFold = new Map<number, string>();
     const sp: number[][] = [];
     const cp: number[][] = [];
     const sums: { x: number; y: number; n: number }[] = [];
@@ -168,11 +169,11 @@ export class AddressIndex {
       const r = records[i]!;
       this.byId.set(r.id, i);
       const labelKey = fold(r.label);
-      this.byLabel.set(labelKey, this.byLabel.has(labelKey) ? -1 : i);
       let c = communeKey.get(r.insee);
       if (c === undefined) {
         c = this.communes.length;
         communeKey.set(r.insee, c);
+        communeFold.set(c, fold(r.commune));
         const tokens = Int32Array.from(nameTokens(r.commune).map((t) => this.tokenId(t, sp, cp)));
         for (const t of new Set(tokens)) cp[t]!.push(c);
         this.communes.push({
@@ -188,6 +189,14 @@ export class AddressIndex {
       }
       const commune = this.communes[c]!;
       commune.count++;
+      // best()'s shortcut is search()'s answer only for a label naming its commune (a label
+      // without it would be scored NO_LOCALITY by search): others go through the search
+      const padded = ` ${labelKey} `;
+      const named =
+        (r.postcode !== null && padded.includes(` ${r.postcode} `)) ||
+        padded.includes(` ${r.insee} `) ||
+        padded.includes(` ${communeFold.get(c)!} `);
+      this.byLabel.set(labelKey, this.byLabel.has(labelKey) || !named ? -1 : i);
       if (r.postcode && !commune.postcodes.has(r.postcode)) {
         commune.postcodes.add(r.postcode);
         this.addCode(r.postcode, c, 1);
@@ -413,6 +422,11 @@ export class AddressIndex {
   ): { street: number; pre: number }[] {
     const n = this.streets.length;
     const { acc, mark, sim, communeScore, communeStamp, streetCommune } = this;
+    if (this.stamp === 0x7fffffff) {
+      // the stamps are 32-bit: start again rather than wrap (after 2³¹ searches of one index)
+      communeStamp.fill(0);
+      this.stamp = 0;
+    }
     const stamp = ++this.stamp;
     for (const [c, v] of communes) {
       communeScore[c] = v;

@@ -1,4 +1,4 @@
-import { deptOfCommune } from '../ingest/dept.js';
+import { bdnbDeptOfCommune } from '../ingest/dept.js';
 import { lambert93ToWgs84 } from '../geo/crs.js';
 import type { Store } from '../store/store.js';
 import { pause, SLICE } from '../util/pause.js';
@@ -176,7 +176,7 @@ const REASON_WEIGHT: Record<MatchReason, number> = { ban_link_valid: 1, main_add
  * the query stays on one partition (one shard).
  */
 export async function buildingsAtAddress(store: Store, hit: AddressHit): Promise<AddressBuilding[]> {
-  const dept = deptOfCommune(hit.citycode);
+  const dept = bdnbDeptOfCommune(hit.citycode);
   if (!dept) return [];
   const rows = await store.prepared<{ batid: string; bg: string; reason: MatchReason }>(
     ...inDept(

@@ -58,6 +58,12 @@ function cardTable(schema: string, table: string): string {
   return `(SELECT ${[...columns, 'extra'].join(', ')} FROM ${from}) x`;
 }
 
+/** The sort key of the rows of a many-row BDNB table: millésime first when it has one, then the row. */
+function manyOrder(table: string): string {
+  const hasMillesime = BDNB_TABLES.find((t) => t.name === table)?.columns.some((c) => c.name === 'millesime');
+  return hasMillesime ? "coalesce(x.millesime::text, '') || to_jsonb(x)::text" : 'to_jsonb(x)::text';
+}
+
 /** Drops the linking keys, geometries, `extra` and empty values of a row. */
 function clean(table: string, row: Record<string, unknown>): Record<string, unknown> {
   const geoms = GEOMETRY_COLUMNS.get(table);
@@ -99,9 +105,10 @@ function branchSql(t: SectionDef['tables'][number], k: number): string {
       if (t.schema === 'renovation')
         return `SELECT ${k} AS k, coalesce(x.date_apres::text, '') || x.dpe_apres AS s, to_jsonb(x) AS r FROM ${x}
                  WHERE x.code_departement_insee = $1 AND x.batiment_groupe_id = $2`;
-      // the rows of a many-row table in a fixed order (the plan's order is no order: the
-      // yearly consumptions came out shuffled when the statement lost a branch)
-      return `SELECT ${k} AS k, ${t.many ? 'to_jsonb(x)::text' : "''"} AS s, to_jsonb(x) AS r FROM ${x} WHERE x.code_departement_insee = $1 AND x.batiment_groupe_id = $2`;
+      // the rows of a many-row table in a fixed order, by millésime where the table has one
+      // (the plan's order is no order: the yearly consumptions came out shuffled when the
+      // statement lost a branch)
+      return `SELECT ${k} AS k, ${t.many ? manyOrder(t.table) : "''"} AS s, to_jsonb(x) AS r FROM ${x} WHERE x.code_departement_insee = $1 AND x.batiment_groupe_id = $2`;
   }
 }
 
@@ -206,7 +213,9 @@ export async function buildingCard(store: Store, batid: string): Promise<Card | 
       else byBranch.set(row.k, [r]);
     }
   }
-  // LOOKUP_SQL's order: by lookup, then value (C collation: code-unit order)
+  // LOOKUP_SQL's order: by lookup (a stable sort keeps the SQL rows' order within one), then
+  // value in code-unit order. Of the derived lookups only the owners' SIRENs can hold several
+  // values, all digits: the same order in any collation
   for (const [k, set] of derived) for (const v of [...set].sort()) lookups.push({ k, v });
   lookups.sort((x, y) => x.k - y.k);
   card.ids = idsOf(b, lookups);

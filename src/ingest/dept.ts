@@ -8,6 +8,16 @@ export function deptOfCommune(code: string): string | null {
   return c.startsWith('97') ? c.slice(0, 3) : c.slice(0, 2);
 }
 
+/**
+ * The département whose partitions may hold a commune's rows, or null: deptOfCommune, less the
+ * overseas collectivities (977, 978, 98x) that BAN addresses carry and the BDNB does not cover
+ * (a statement bound to a département takes only a département code: dept-statement.ts).
+ */
+export function bdnbDeptOfCommune(code: string): string | null {
+  const d = deptOfCommune(code);
+  return d !== null && normaliseDept(d) === d ? d : null;
+}
+
 export function normaliseDept(code: string): string | null {
   const c = code.trim().toUpperCase();
   if (/^(0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])$/.test(c)) return c;

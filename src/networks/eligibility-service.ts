@@ -8,7 +8,7 @@ import { addressServiceOf } from '../address/address-service.js';
 import { lambert93ToWgs84, lonLatToLambert93 as toL93 } from '../geo/crs.js';
 import { parseWkt, type Geom } from '../geo/wkt.js';
 import { buildingsAt } from '../buildings/locate.js';
-import { deptOfCommune } from '../ingest/dept.js';
+import { bdnbDeptOfCommune } from '../ingest/dept.js';
 import type { Queryable, Store } from '../store/store.js';
 import { inDept } from '../store/dept-statement.js';
 import {
@@ -325,7 +325,7 @@ export async function eligibilityOfAddress(store: Store, q: string): Promise<Eli
   const [x, y] = toL93(hit.lon, hit.lat);
   const ev = index.evidence({ kind: 'point', x, y }, hit.citycode);
   const batid = hit.batids[0] ?? null;
-  const dept = deptOfCommune(hit.citycode);
+  const dept = bdnbDeptOfCommune(hit.citycode);
   const heating = batid && dept ? await heatingOf(store, { batid, dept }) : null;
   return answerOf(
     decide(ev),

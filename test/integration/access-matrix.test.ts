@@ -225,7 +225,7 @@ for (const make of backends()) {
       });
       assert.equal(c.statusCode, 201, c.body);
       const { id, token: t } = c.json() as { id: string; token: string };
-      assert.match(t, /^batid_/);
+      assert.ok(t.startsWith(`batid_${id}_`), t);
       const list = (await app.inject({ url: '/v1/keys', headers: auth })).json().results as { id: string }[];
       assert.ok(list.some((k) => k.id === id));
       // the secret is base64url and may contain '_': cut after the id, not at every '_'

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../src/store/store.js';
+import { addressServiceOf, buildingsAtAddress } from '../../src/address/address-service.js';
 import { backends } from '../helpers/backends.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
 
@@ -130,6 +131,16 @@ for (const make of backends()) {
           assert.ok(body.results[i - 1]!.confidence >= body.results[i]!.confidence, 'by confidence');
         assert.ok(body.results.every((x) => rank(x.match_reason) >= 0));
       }
+    });
+
+    test('an address of an overseas collectivity (BAN 977, 978, 98x; no BDNB) has no building, not an error', async () => {
+      const [hit] = await addressServiceOf(store).search((await linkedAddresses())[0]!.label, { limit: 1 });
+      for (const citycode of ['97701', '97801', '98735'])
+        assert.deepEqual(await buildingsAtAddress(store, { ...hit!, citycode }), [], citycode);
+      assert.ok(
+        (await buildingsAtAddress(store, hit!)).length > 0,
+        'the same address in its own commune has buildings',
+      );
     });
 
     test('below the score threshold it says geocoding_score_is_too_low and lists no building', async () => {

@@ -124,6 +124,30 @@ for (const make of backends()) {
       assert.ok(withDpe > 10, `${withDpe} buildings with a DPE id: the comparison covers them`);
     });
 
+    test('yearly consumptions come by source, then millésime', async () => {
+      const batids = (
+        await store.query<{ batid: string }>(
+          `SELECT b.batid FROM batid.building b
+            WHERE b.status = 'constructed' AND (SELECT count(*) FROM bdnb.batiment_groupe_dle_elec_multimillesime d
+                   WHERE d.code_departement_insee = b.code_departement_insee AND d.batiment_groupe_id = b.batiment_groupe_id) > 1
+            ORDER BY b.batid LIMIT 20`,
+        )
+      ).map((r) => r.batid);
+      assert.ok(
+        batids.length > 0,
+        'the synthetic département has buildings with several years of consumption',
+      );
+      for (const batid of batids) {
+        const rows = (await app.inject(pro.with(`/v1/buildings/${batid}`))).json().sections.consommations
+          .rows as {
+          source: string;
+          millesime: string;
+        }[];
+        const keys = rows.map((r) => `${r.source}|${r.millesime}`);
+        assert.deepEqual(keys, [...keys].sort(), batid);
+      }
+    });
+
     test('errors: malformed 400, unknown 404', async () => {
       const bad = await app.inject({ method: 'GET', url: '/v1/buildings/ABCD-0000-KMNP' });
       assert.equal(bad.statusCode, 400);

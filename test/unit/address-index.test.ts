@@ -210,6 +210,19 @@ describe('address search: a table of queries', () => {
     assert.equal(ix.best(A[0]!.label, { citycode: '99999' }), null);
   });
 
+  test('best(): a label that does not name its commune is searched, not taken as sure', () => {
+    // a register whose labels stop at the street: search scores them below 1 (no locality)
+    const bare = {
+      ...rec(16, null, 'boulevard de Courtais', '03100', '03185', 'Montluçon'),
+      label: '16 boulevard de Courtais',
+    };
+    const withBare = new AddressIndex([...A, bare]);
+    const [first] = withBare.search(bare.label, { limit: 1 });
+    assert.equal(first!.cle_interop_adr, bare.id);
+    assert.ok(first!.score < 1, String(first!.score));
+    assert.deepEqual(withBare.best(bare.label), first);
+  });
+
   test('nonsense finds nothing', () => {
     assert.deepEqual(ix.search('xqzj wvpk'), []);
     assert.deepEqual(ix.search('!!! ???'), []);
