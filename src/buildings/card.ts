@@ -125,17 +125,19 @@ const FROM_ROWS = new Map<number, { lookup: number; column: string }[]>();
 LOOKUP_LIST.forEach((l, k) => {
   const table = BDNB_TABLES.find((t) => t.name === l.table);
   if (table?.columns.find((c) => c.name === l.column)?.type !== 'text') return;
-  const branch =
-    l.via === 'bc'
-      ? l.table === 'batiment_construction'
-        ? -1
-        : BRANCHES.findIndex((b) => !b.t.schema && b.t.table === l.table && b.t.via === 'bc')
-      : BRANCHES.findIndex((b) => !b.t.schema && b.t.table === l.table && b.t.via === undefined);
-  if (branch === -1 && l.table !== 'batiment_construction') return;
-  const list = FROM_ROWS.get(branch) ?? [];
+  const row = bodyRowOf(l);
+  if (row === undefined) return;
+  const list = FROM_ROWS.get(row) ?? [];
   list.push({ lookup: k, column: l.column });
-  FROM_ROWS.set(branch, list);
+  FROM_ROWS.set(row, list);
 });
+
+/** The body rows (`k`) that read a lookup's table by the lookup's key: the footprint, or a group section. */
+function bodyRowOf(l: (typeof LOOKUP_LIST)[number]): number | undefined {
+  if (l.via === 'bc') return l.table === 'batiment_construction' ? -1 : undefined;
+  const k = BRANCHES.findIndex((b) => !b.t.schema && !b.t.via && b.t.table === l.table);
+  return k === -1 ? undefined : k;
+}
 const DERIVED = new Set([...FROM_ROWS.values()].flat().map((x) => x.lookup));
 
 /**
