@@ -36,6 +36,9 @@ export interface Card {
   restricted?: Record<string, string>;
 }
 
+/** The catalogue's tables by name (module load: the card's SQL is written once from them). */
+const TABLES = new Map(BDNB_TABLES.map((t) => [t.name, t]));
+
 const GEOMETRY_COLUMNS = new Map(
   BDNB_TABLES.map((t) => [
     t.name,
@@ -52,7 +55,7 @@ function cardTable(schema: string, table: string): string {
   const geoms = GEOMETRY_COLUMNS.get(table);
   const from = `${schema}."${table}"`;
   if (schema !== 'bdnb' || !geoms?.size) return `${from} x`;
-  const columns = BDNB_TABLES.find((t) => t.name === table)!
+  const columns = TABLES.get(table)!
     .columns.filter((c) => !geoms.has(c.name))
     .map((c) => `"${c.name}"`);
   return `(SELECT ${[...columns, 'extra'].join(', ')} FROM ${from}) x`;
@@ -60,7 +63,7 @@ function cardTable(schema: string, table: string): string {
 
 /** The sort key of the rows of a many-row BDNB table: millésime first when it has one, then the row. */
 function manyOrder(table: string): string {
-  const hasMillesime = BDNB_TABLES.find((t) => t.name === table)?.columns.some((c) => c.name === 'millesime');
+  const hasMillesime = TABLES.get(table)?.columns.some((c) => c.name === 'millesime');
   return hasMillesime ? "coalesce(x.millesime::text, '') || to_jsonb(x)::text" : 'to_jsonb(x)::text';
 }
 
@@ -123,7 +126,7 @@ const LOOKUP_K = 1000;
  */
 const FROM_ROWS = new Map<number, { lookup: number; column: string }[]>();
 LOOKUP_LIST.forEach((l, k) => {
-  const table = BDNB_TABLES.find((t) => t.name === l.table);
+  const table = TABLES.get(l.table);
   if (table?.columns.find((c) => c.name === l.column)?.type !== 'text') return;
   const row = bodyRowOf(l);
   if (row === undefined) return;

@@ -46,8 +46,6 @@ function adapt(q: PGlite | Transaction, before: () => Promise<void> = async () =
   };
 }
 
-/** A parameter as an SQL literal (EXECUTE takes no bind parameters). */
-
 /** The element types whose arrays the embedded store parses (others come back as PostgreSQL's array text). */
 const ARRAY_ELEMENTS = [
   'text',
