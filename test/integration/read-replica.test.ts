@@ -365,7 +365,8 @@ describe('batid serve --read-url [primary + streaming replica]', { skip: skipRea
     });
     pgBin('pg_ctl', ['-D', replica, '-w', '-l', join(dir, 'replica.log'), 'start']);
     started.push(replica);
-    await until('the replica caught up', replicaLsnCaughtUp);
+    // a fresh replica's first catch-up: 20 s was not always enough with the whole suite on two cores
+    await until('the replica caught up', replicaLsnCaughtUp, 60_000);
     assert.deepEqual(await sql(replicaUrl, 'SELECT pg_is_in_recovery() AS standby'), [{ standby: true }]);
 
     child = spawn(process.execPath, [...CLI, '--port', '0', '--log', 'silent', '--read-url', replicaUrl], {
