@@ -1,7 +1,16 @@
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
-import { buildingHead, idsOf, LOOKUP_BRANCHES, LOOKUP_LIST, type BuildingIds } from '../ids/linked-ids.js';
+import {
+  buildingHead,
+  HEAD_SQL,
+  idsOf,
+  LOOKUP_BRANCHES,
+  LOOKUP_LIST,
+  type BuildingHead,
+  type BuildingIds,
+} from '../ids/linked-ids.js';
 import type { Store } from '../store/store.js';
 import { inDept } from '../store/dept-statement.js';
+import { normaliseDept } from '../ingest/dept.js';
 import { HIDDEN_COLUMNS, SECTIONS, type SectionDef } from './card-sections.js';
 
 export interface CardSection {
@@ -169,13 +178,82 @@ const BODY_SQL = `SELECT k, r FROM (
     .join('\n  UNION ALL\n  ')}
 ) u ORDER BY k, s`;
 
+/** The row (`k`) of CARD_SQL that carries the head. */
+const HEAD_K = -3;
+
+/**
+ * Head and body in one statement, for when the building's département is known beforehand (a
+ * database of one département: soleDepartement): the registry row comes back as row k = HEAD_K
+ * and the body's group and footprint ids are read from it. On PGlite, one engine runs one
+ * statement at a time: a card that is one statement queues once, not twice, and skips a round
+ * trip (in-process: 2.1 → 1.9 ms a card with warm pages, 2.9 → 2.6 ms with cold ones). The
+ * body's $2/$3 become reads of the head (nothing for a building that is not standing, nothing at
+ * all when the BatID is not in the département); $1 stays the département, $2 is the BatID.
+ */
+const CARD_SQL = `WITH h AS MATERIALIZED (${HEAD_SQL.replace(/\$1(?!\d)/g, '$$2')} AND b.code_departement_insee = $1)
+${BODY_SQL.replace(
+  /\$([23])(?!\d)/g,
+  (_m, n: string) => `(SELECT ${n === '2' ? 'bg' : 'bc'} FROM h WHERE h.status = 'constructed')`,
+).replace(
+  'SELECT k, r FROM (\n',
+  `SELECT k, r FROM (\n  SELECT ${HEAD_K} AS k, '' AS s, to_jsonb(h) AS r FROM h\n  UNION ALL\n`,
+)}`;
+
+/** How long (ms) the département a database holds is taken as known. */
+const SOLE_DEPT_MS = 5000;
+const soleDepts = new WeakMap<
+  Store,
+  { dept: string | null; at: number; loading: Promise<string | null> | null }
+>();
+
+/**
+ * The département of every building of a database that holds one (an embedded département), else
+ * null; re-read at most every SOLE_DEPT_MS. Only a hint: a building outside it (a département
+ * imported since) is read in two statements all the same.
+ */
+async function soleDepartement(store: Store): Promise<string | null> {
+  let e = soleDepts.get(store);
+  if (!e) soleDepts.set(store, (e = { dept: null, at: -Infinity, loading: null }));
+  if (performance.now() - e.at < SOLE_DEPT_MS) return e.dept;
+  const entry = e;
+  entry.loading ??= store
+    .query<{ d: string }>(
+      `SELECT DISTINCT code_departement_insee AS d FROM batid.source_version WHERE table_name = 'batiment_construction' LIMIT 2`,
+    )
+    .then((r) => {
+      const d = r.length === 1 ? r[0]!.d : null;
+      entry.dept = d !== null && normaliseDept(d) === d ? d : null;
+      entry.at = performance.now();
+      return entry.dept;
+    })
+    .finally(() => (entry.loading = null));
+  return entry.loading;
+}
+
 /**
  * Everything the database knows about one building, section by section, each with its source
  * table(s), millésime and licence; empty sections are absent. Every query filters on the
- * building's département first (one partition). Null when the BatID is unknown.
+ * building's département first (one partition). Null when the BatID is unknown. `o.dept`: the
+ * département to try first (default: the database's only one, if it holds one).
  */
-export async function buildingCard(store: Store, batid: string): Promise<Card | null> {
-  const b = await buildingHead(store, batid);
+export async function buildingCard(
+  store: Store,
+  batid: string,
+  o: { dept?: string | null } = {},
+): Promise<Card | null> {
+  const dept = o.dept === undefined ? await soleDepartement(store) : o.dept;
+  let b: BuildingHead | null = null;
+  let rows: { k: number; r: unknown }[] | null = null;
+  if (dept) {
+    const all = await store.prepared<{ k: number; r: unknown }>(
+      ...inDept('building_card', CARD_SQL, [dept, batid]),
+    );
+    if (all[0]?.k === HEAD_K) {
+      b = all[0].r as BuildingHead;
+      rows = all.slice(1);
+    }
+  }
+  b ??= await buildingHead(store, batid);
   if (!b) return null;
   const card: Card = {
     batid: b.batid,
@@ -189,7 +267,7 @@ export async function buildingCard(store: Store, batid: string): Promise<Card | 
   };
   if (b.status !== 'constructed' || !b.bg) return card;
   const versions = b.versions;
-  const rows = await store.prepared<{ k: number; r: unknown }>(
+  rows ??= await store.prepared<{ k: number; r: unknown }>(
     ...inDept('building_card_body', BODY_SQL, [b.dept, b.bg, b.bc]),
   );
   const byBranch = new Map<number, Record<string, unknown>[]>();

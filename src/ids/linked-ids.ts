@@ -23,7 +23,8 @@ export interface BuildingHead {
   versions: Record<string, string | null>;
 }
 
-const HEAD_SQL = `SELECT b.batid, b.status, b.code_departement_insee AS dept, b.batiment_groupe_id AS bg,
+/** $1 BatID. */
+export const HEAD_SQL = `SELECT b.batid, b.status, b.code_departement_insee AS dept, b.batiment_groupe_id AS bg,
          b.batiment_construction_id AS bc, ST_AsGeoJSON(ST_Transform(b.geom, 4326), 7) AS geometry,
          round(ST_Area(b.geom)::numeric, 1)::float8 AS area,
          coalesce((SELECT json_agg(json_build_object('scheme', l.scheme, 'external_id', l.external_id,

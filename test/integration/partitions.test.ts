@@ -375,6 +375,32 @@ for (const make of backends()) {
       for (const line of evidence) t.diagnostic(line);
     });
 
+    test('a card is one statement when its département is known beforehand, else head then body', async (t) => {
+      const s = sample[B]!;
+      const log: Recorded[] = [];
+      const rec = recording(store, log);
+      // two départements: no sole one, so no guess — the head, then the body of its département
+      const expected = JSON.stringify(await buildingCard(rec, s.batid));
+      assert.ok(log.some((r) => r.sql.includes('batid.source_version')));
+      assert.ok(!log.some((r) => r.sql.startsWith('WITH h AS MATERIALIZED')));
+      assert.equal(log.filter((r) => r.sql.includes('FROM batid.building b WHERE b.batid')).length, 1);
+      for (const [guess, statements] of [
+        [B, 1], // right: one statement, head and body
+        [A, 3], // wrong: it finds nothing there, then head and body
+        [null, 2],
+      ] as const) {
+        log.length = 0;
+        const card = await buildingCard(rec, s.batid, { dept: guess });
+        assert.equal(JSON.stringify(card), expected, `guess ${guess}`);
+        assert.equal(log.length, statements, `guess ${guess}`);
+        if (guess === B)
+          t.diagnostic((await assertPruned(store, log, B, 'card in one statement')).join('; '));
+      }
+      log.length = 0;
+      assert.equal(await buildingCard(rec, 'ZZZZZZZZZZZZ', { dept: A }), null);
+      assert.equal(log.length, 2, 'an unknown BatID: the guess, then the head');
+    });
+
     test('re-importing one département replaces its partitions only', async () => {
       const otherBefore = await partitionsOf(store, B);
       const ownBefore = await partitionsOf(store, A);
