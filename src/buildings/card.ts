@@ -208,8 +208,8 @@ const soleDepts = new WeakMap<
 
 /**
  * The département of every building of a database that holds one (an embedded département), else
- * null; re-read at most every SOLE_DEPT_MS. Only a hint: a building outside it (a département
- * imported since) is read in two statements all the same.
+ * null; re-read when asked, at most every SOLE_DEPT_MS. Only a hint: a building outside it (a
+ * département imported since) finds nothing in the one statement and is read by head and body.
  */
 async function soleDepartement(store: Store): Promise<string | null> {
   let e = soleDepts.get(store);
@@ -220,11 +220,15 @@ async function soleDepartement(store: Store): Promise<string | null> {
     .query<{ d: string }>(
       `SELECT DISTINCT code_departement_insee AS d FROM batid.source_version WHERE table_name = 'batiment_construction' LIMIT 2`,
     )
-    .then((r) => {
-      const d = r.length === 1 ? r[0]!.d : null;
-      entry.dept = d !== null && normaliseDept(d) === d ? d : null;
+    .then(
+      (r) => (r.length === 1 && normaliseDept(r[0]!.d) === r[0]!.d ? r[0]!.d : null),
+      // only a hint: a failed read means no guess (two statements) until the next one
+      () => null,
+    )
+    .then((d) => {
+      entry.dept = d;
       entry.at = performance.now();
-      return entry.dept;
+      return d;
     })
     .finally(() => (entry.loading = null));
   return entry.loading;

@@ -9,6 +9,7 @@ import { importBdnb } from '../../src/ingest/import-dir.js';
 import { buildApp } from '../../src/http/app.js';
 import { SECTIONS } from '../../src/buildings/card-sections.js';
 import { linkedIds } from '../../src/ids/linked-ids.js';
+import { buildingCard } from '../../src/buildings/card.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
@@ -122,6 +123,33 @@ for (const make of backends()) {
         if (card.ids.dpe) withDpe++;
       }
       assert.ok(withDpe > 10, `${withDpe} buildings with a DPE id: the comparison covers them`);
+    });
+
+    test('a card is one statement on a database of one département, the same card as head then body', async () => {
+      const batids = (
+        await store.query<{ batid: string }>(
+          `SELECT batid FROM batid.building WHERE status = 'constructed' ORDER BY md5(batid) LIMIT 60`,
+        )
+      ).map((r) => r.batid);
+      const names: string[] = [];
+      const rec: Store = {
+        ...store,
+        query: (sql, params) => store.query(sql, params),
+        exec: (sql) => store.exec(sql),
+        prepared: (name, sql, params) => {
+          names.push(name.replace(/_[0-9ab]{2,3}$/, ''));
+          return store.prepared(name, sql, params);
+        },
+      };
+      for (const batid of batids) {
+        names.length = 0;
+        const one = await buildingCard(rec, batid);
+        assert.deepEqual(names, ['building_card'], batid);
+        names.length = 0;
+        const two = await buildingCard(rec, batid, { dept: null });
+        assert.deepEqual(names, ['building_head', 'building_card_body']);
+        assert.equal(JSON.stringify(one), JSON.stringify(two), batid);
+      }
     });
 
     test('yearly consumptions come by source, then millésime', async () => {
