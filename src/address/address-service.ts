@@ -3,6 +3,7 @@ import { lambert93ToWgs84 } from '../geo/crs.js';
 import type { Store } from '../store/store.js';
 import { pause, SLICE } from '../util/pause.js';
 import { inDept } from '../store/dept-statement.js';
+import { registryVersion } from '../ids/id-index.js';
 import { AddressIndex, type AddressHit, type AddressRecord, type SearchOptions } from './address-index.js';
 
 /** How often (ms) a running server checks whether an import changed the addresses. */
@@ -105,12 +106,8 @@ export class AddressService {
 
   constructor(private readonly store: Store) {}
 
-  private async currentVersion(): Promise<string> {
-    const r = await this.store.query<{ v: string }>(
-      `SELECT coalesce(max(run_id), 0) || ':' || (SELECT coalesce(max(event_id), 0) FROM batid.event) AS v
-         FROM batid.import_run WHERE status = 'done'`,
-    );
-    return r[0]!.v;
+  private currentVersion(): Promise<string> {
+    return registryVersion(this.store);
   }
 
   private rebuild(): Promise<void> {

@@ -89,8 +89,11 @@ export class NetworkService {
   constructor(private readonly store: Store) {}
 
   private async currentVersion(): Promise<number> {
-    const [r] = await this.store.query<{ v: number }>(
+    // read every second: prepared, like registryVersion (PGlite: 0.6 → 0.3 ms in-process)
+    const [r] = await this.store.prepared<{ v: number }>(
+      'networks_version',
       `SELECT coalesce(max(version), 0)::int AS v FROM fcu.import`,
+      [],
     );
     return r!.v;
   }
