@@ -43,13 +43,14 @@ export interface RunOptions {
 
 /** Runs a job this process has claimed (job-store.ts claimJob) to its end; its final state. */
 export async function runEligibilityJob(store: Store, id: string, opts: RunOptions = {}): Promise<JobInfo> {
-  const [job] = await store.query<{ input: Uint8Array; options: BulkInputOptions; rows_done: number }>(
-    `SELECT input, options, rows_done FROM jobs.job WHERE id = $1`,
+  // the file as base64 text, as it was written (job-store.ts createEligibilityJob)
+  const [job] = await store.query<{ input: string; options: BulkInputOptions; rows_done: number }>(
+    `SELECT encode(input, 'base64') AS input, options, rows_done FROM jobs.job WHERE id = $1`,
     [id],
   );
   if (!job) throw new Error(`no job ${id}`);
   try {
-    const input = parseBulkInput(Buffer.from(job.input), job.options);
+    const input = parseBulkInput(Buffer.from(job.input, 'base64'), job.options);
     let total = 0;
     for (const _ of input.rows) total++;
     await store.query(`UPDATE jobs.job SET rows_total = $2, reading = $3::jsonb WHERE id = $1`, [

@@ -45,10 +45,16 @@ export async function createEligibilityJob(
   input: { name: string; bytes: Uint8Array; options: object },
 ): Promise<string> {
   const id = randomUUID();
+  // The file goes as base64 text, not as a bytea parameter: PGlite converts a bytea parameter and
+  // result byte by byte — a 5 MB file took 1.9 s to store and 0.6 s to read back, holding its
+  // single engine; as base64, 0.3 s and 0.05 s (measured). PostgreSQL decodes either as fast.
+  const b64 = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength).toString(
+    'base64',
+  );
   await db.query(
     `INSERT INTO jobs.job (id, kind, status, input_name, input, input_sha256, options)
-     VALUES ($1, 'eligibility_bulk', 'pending', $2, $3, $4, $5::jsonb)`,
-    [id, input.name, input.bytes, sha256(input.bytes, input.options), JSON.stringify(input.options)],
+     VALUES ($1, 'eligibility_bulk', 'pending', $2, decode($3, 'base64'), $4, $5::jsonb)`,
+    [id, input.name, b64, sha256(input.bytes, input.options), JSON.stringify(input.options)],
   );
   return id;
 }
