@@ -160,7 +160,7 @@ export class AddressIndex {
     const records = this.records;
     const streetKey = new Map<string, number>();
     const communeKey = new Map<string, number>();
-    const communeFold = new Map<number, string>();
+    const communeFold: string[] = []; // by commune index
     const sp: number[][] = [];
     const cp: number[][] = [];
     const sums: { x: number; y: number; n: number }[] = [];
@@ -173,7 +173,7 @@ export class AddressIndex {
       if (c === undefined) {
         c = this.communes.length;
         communeKey.set(r.insee, c);
-        communeFold.set(c, fold(r.commune));
+        communeFold[c] = fold(r.commune);
         const tokens = Int32Array.from(nameTokens(r.commune).map((t) => this.tokenId(t, sp, cp)));
         for (const t of new Set(tokens)) cp[t]!.push(c);
         this.communes.push({
@@ -195,7 +195,7 @@ export class AddressIndex {
       const named =
         (r.postcode !== null && padded.includes(` ${r.postcode} `)) ||
         padded.includes(` ${r.insee} `) ||
-        padded.includes(` ${communeFold.get(c)!} `);
+        padded.includes(` ${communeFold[c]!} `);
       this.byLabel.set(labelKey, this.byLabel.has(labelKey) || !named ? -1 : i);
       if (r.postcode && !commune.postcodes.has(r.postcode)) {
         commune.postcodes.add(r.postcode);

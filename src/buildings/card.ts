@@ -10,7 +10,7 @@ import {
 } from '../ids/linked-ids.js';
 import type { Store } from '../store/store.js';
 import { inDept } from '../store/dept-statement.js';
-import { normaliseDept } from '../ingest/dept.js';
+import { isDeptCode } from '../ingest/dept.js';
 import { HIDDEN_COLUMNS, SECTIONS, type SectionDef } from './card-sections.js';
 
 export interface CardSection {
@@ -221,7 +221,7 @@ async function soleDepartement(store: Store): Promise<string | null> {
       `SELECT DISTINCT code_departement_insee AS d FROM batid.source_version WHERE table_name = 'batiment_construction' LIMIT 2`,
     )
     .then(
-      (r) => (r.length === 1 && normaliseDept(r[0]!.d) === r[0]!.d ? r[0]!.d : null),
+      (r) => (r.length === 1 && isDeptCode(r[0]!.d) ? r[0]!.d : null),
       // only a hint: a failed read means no guess (two statements) until the next one
       () => null,
     )

@@ -15,7 +15,12 @@ export function deptOfCommune(code: string): string | null {
  */
 export function bdnbDeptOfCommune(code: string): string | null {
   const d = deptOfCommune(code);
-  return d !== null && normaliseDept(d) === d ? d : null;
+  return d !== null && isDeptCode(d) ? d : null;
+}
+
+/** True for a département code exactly as the database stores it ('03', '2A', '974'). */
+export function isDeptCode(code: string): boolean {
+  return normaliseDept(code) === code;
 }
 
 export function normaliseDept(code: string): string | null {

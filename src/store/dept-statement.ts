@@ -1,4 +1,4 @@
-import { normaliseDept } from '../ingest/dept.js';
+import { isDeptCode } from '../ingest/dept.js';
 import type { Literal } from './copy-text.js';
 
 const cache = new Map<string, string>();
@@ -22,8 +22,7 @@ export function inDept(
   params: readonly [string, ...Literal[]],
 ): [name: string, sql: string, params: Literal[]] {
   const dept = params[0];
-  if (normaliseDept(dept) !== dept)
-    throw new Error(`inDept(${name}): not a département code: ${JSON.stringify(dept)}`);
+  if (!isDeptCode(dept)) throw new Error(`inDept(${name}): not a département code: ${JSON.stringify(dept)}`);
   const key = `${name}_${dept.toLowerCase()}`;
   let text = cache.get(key);
   if (text === undefined) {
