@@ -119,6 +119,8 @@ export class AddressIndex {
   private readonly byId = new Map<string, number>();
   /** Folded label → address, -1 when several addresses share it (see best()). */
   private readonly byLabel = new Map<string, number>();
+  /** The same shortcut by the label as written, for the addresses byLabel gives (no folding to look it up). */
+  private readonly byRawLabel = new Map<string, number>();
   /** Each street's commune (typed: read for every posting in candidateStreets). */
   private streetCommune = new Int32Array(0);
   private readonly communeByInsee = new Map<string, number>();
@@ -164,6 +166,7 @@ export class AddressIndex {
     const sp: number[][] = [];
     const cp: number[][] = [];
     const sums: { x: number; y: number; n: number }[] = [];
+    const labelKeys: string[] = []; // by address index, while building
     for (let i = 0; i < records.length; i++) {
       if (i % SLICE === SLICE - 1) yield;
       const r = records[i]!;
@@ -197,6 +200,7 @@ export class AddressIndex {
         padded.includes(` ${r.insee} `) ||
         padded.includes(` ${communeFold[c]!} `);
       this.byLabel.set(labelKey, this.byLabel.has(labelKey) || !named ? -1 : i);
+      labelKeys.push(labelKey);
       if (r.postcode && !commune.postcodes.has(r.postcode)) {
         commune.postcodes.add(r.postcode);
         this.addCode(r.postcode, c, 1);
@@ -216,6 +220,8 @@ export class AddressIndex {
       }
       this.streets[s]!.addresses.push(i);
     }
+    for (let i = 0; i < records.length; i++)
+      if (this.byLabel.get(labelKeys[i]!) === i) this.byRawLabel.set(records[i]!.label, i);
     for (const st of this.streets)
       st.addresses.sort(
         (a, b) =>
@@ -284,7 +290,7 @@ export class AddressIndex {
    * common case of bulk files exported from an address register.
    */
   best(q: string, opts: { citycode?: string } = {}): AddressHit | null {
-    const i = this.byLabel.get(fold(q));
+    const i = this.byRawLabel.get(q) ?? this.byLabel.get(fold(q));
     if (i !== undefined && i >= 0) {
       const r = this.records[i]!;
       if (!opts.citycode || r.insee === opts.citycode)

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { BULK_INPUT_MAX_BYTES, BulkInputError, bulkOptions } from '../jobs/bulk-input.js';
 import { writeResultsCsvFile, writeResultsXlsx } from '../jobs/bulk-results.js';
@@ -78,10 +78,17 @@ export async function runEligibility(args: string[]): Promise<number> {
       info = await runEligibilityJob(store, id, {
         onProgress: (done, total) => progress.update('eligibility', done, total),
         shouldStop: () => interrupted,
+        // the workbook is written while the job runs; this command writes it to OUT, not to the database
+        liveXlsx: format !== '.csv',
+        storeXlsx: false,
         // the file is complete before the job is done: written aside, then renamed into place
-        beforeFinish: () =>
+        beforeFinish: (xlsx) =>
           writeAside(out, (part) =>
-            format === '.csv' ? writeResultsCsvFile(store, id, part) : writeResultsXlsx(store, id, part),
+            format === '.csv'
+              ? writeResultsCsvFile(store, id, part)
+              : xlsx
+                ? writeFile(part, xlsx)
+                : writeResultsXlsx(store, id, part),
           ),
       });
     } catch (err) {

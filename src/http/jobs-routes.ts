@@ -7,7 +7,8 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import { createEligibilityJob, jobInfo, type JobInfo } from '../jobs/job-store.js';
 import type { Store } from '../store/store.js';
 import { badRequest, HttpError, notFound } from './errors.js';
-import { sendXlsx } from './xlsx-reply.js';
+import { sendXlsx, sendXlsxBytes } from './xlsx-reply.js';
+import { storedResultXlsx } from '../jobs/result-file.js';
 import { LONG_HANDLER_TIMEOUT_MS } from './limits.js';
 
 const RAW_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/octet-stream'];
@@ -208,7 +209,11 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
     },
     async (req, reply) => {
       const j = await doneJob(store, req.params.id);
-      return sendXlsx(reply, `eligibilite-${j.id}.xlsx`, (path) => writeResultsXlsx(store, j.id, path));
+      const name = `eligibilite-${j.id}.xlsx`;
+      // the workbook written while the job ran, if its rows have not been re-tested since
+      const ready = await storedResultXlsx(store, j.id);
+      if (ready) return sendXlsxBytes(reply, name, ready);
+      return sendXlsx(reply, name, (path) => writeResultsXlsx(store, j.id, path));
     },
   );
 

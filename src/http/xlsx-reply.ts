@@ -23,8 +23,17 @@ export async function sendXlsx(
   }
   const stream = createReadStream(path);
   stream.once('close', () => void rm(dir, { recursive: true, force: true }));
+  return sendXlsxBytes(reply, filename, stream);
+}
+
+/** Sends a workbook already written (its bytes, or a stream of them). */
+export function sendXlsxBytes(
+  reply: FastifyReply,
+  filename: string,
+  body: Buffer | NodeJS.ReadableStream,
+): FastifyReply {
   return reply
     .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
     .header('content-disposition', `attachment; filename="${filename}"`)
-    .send(stream);
+    .send(body);
 }

@@ -8,8 +8,9 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { BulkResult } from '../networks/bulk-eligibility.js';
+import { copyValue } from '../ingest/values.js';
 import type { Queryable, Store } from '../store/store.js';
-import { XlsxWriter } from './xlsx-writer.js';
+import { XlsxWriter, type XlsxSheet } from './xlsx-writer.js';
 
 /** A result row as stored (jobs.eligibility_row): the evaluation, plus the last change a re-test found. */
 export type StoredRow = BulkResult & { change: string | null };
@@ -188,12 +189,32 @@ export const RESULT_FIELDS: readonly [keyof BulkResult, (v: string | null) => un
   ['untraced', BOOL],
   ['networks_version', NUM],
 ];
+/** The columns of jobs.eligibility_row a job writes by COPY, in order: its id, then the RESULT_FIELDS. */
+export const RESULT_COPY_COLUMNS = ['job_id', ...RESULT_FIELDS.map(([k]) => k)];
+
+/** Evaluated rows as COPY text in RESULT_COPY_COLUMNS order. */
+export function resultCopyLines(jobId: string, rows: readonly BulkResult[]): string {
+  let out = '';
+  for (const r of rows) {
+    const rec = r as unknown as Record<string, unknown>;
+    out += `${RESULT_COPY_COLUMNS.map((c) => copyValue(c === 'job_id' ? jobId : rec[c])).join('\t')}\n`;
+  }
+  return out;
+}
+
 /** Read back: the evaluation, then the last change a re-test found. */
 const STORED: readonly [keyof StoredRow, (v: string | null) => unknown][] = [
   ...RESULT_FIELDS,
   ['change', TEXT],
 ];
 const STORED_SQL = STORED.map(([k]) => k).join(', ');
+
+/** A stored row from its COPY fields, in STORED order (the evaluation's, then `change`). */
+export function storedRowOf(f: readonly (string | null)[]): StoredRow {
+  const r: Record<string, unknown> = {};
+  STORED.forEach(([k, parse], i) => (r[k] = parse(f[i] ?? null)));
+  return r as unknown as StoredRow;
+}
 
 /**
  * The stored rows of a job in order, a page at a time, read with COPY (a 100k-row job in about a
@@ -207,11 +228,7 @@ export async function* storedRows(db: Store, jobId: string): AsyncIterable<Store
       [jobId, after],
     );
     if (!raw.length) return;
-    const rows = raw.map((f) => {
-      const r: Record<string, unknown> = {};
-      STORED.forEach(([k, parse], i) => (r[k] = parse(f[i] ?? null)));
-      return r as unknown as StoredRow;
-    });
+    const rows = raw.map(storedRowOf);
     yield rows;
     after = rows[rows.length - 1]!.row_no;
   }
@@ -255,24 +272,45 @@ export async function writeResultsCsvFile(db: Store, jobId: string, path: string
   await once(out, 'finish');
 }
 
-/** Writes the XLSX: « Résultats » (input columns + result columns) and « Légende ». */
-export async function writeResultsXlsx(db: Store, jobId: string, path: string): Promise<void> {
-  const header = await inputHeader(db, jobId);
-  const w = await XlsxWriter.create(path);
-  try {
-    const sheet = await w.sheet('Résultats', {
-      columns: [
-        ...header.map((h) => ({ header: h, width: Math.min(40, Math.max(10, h.length + 2)) })),
-        ...RESULT_COLUMNS.map((c) => ({ header: c.header, width: c.width })),
-      ],
-    });
-    for await (const page of storedRows(db, jobId))
-      for (const r of page)
-        await sheet.addRow([
-          ...header.map((_h, i) => r.fields[i] ?? null),
-          ...RESULT_COLUMNS.map((c) => c.value(r)),
-        ]);
-    const legend = await w.sheet('Légende', {
+/**
+ * The results workbook being written to a file: « Résultats » (the input's columns, then the
+ * result columns) as rows arrive in order, then « Légende » at `close`. Written from the stored
+ * rows (`writeResultsXlsx`) or while a job runs (results-xlsx-worker.ts).
+ */
+export class ResultsWorkbook {
+  private constructor(
+    private readonly w: XlsxWriter,
+    private readonly sheet: XlsxSheet,
+    private readonly header: readonly string[],
+  ) {}
+
+  static async create(path: string, header: readonly string[]): Promise<ResultsWorkbook> {
+    const w = await XlsxWriter.create(path);
+    try {
+      const sheet = await w.sheet('Résultats', {
+        columns: [
+          ...header.map((h) => ({ header: h, width: Math.min(40, Math.max(10, h.length + 2)) })),
+          ...RESULT_COLUMNS.map((c) => ({ header: c.header, width: c.width })),
+        ],
+      });
+      return new ResultsWorkbook(w, sheet, header);
+    } catch (err) {
+      await w.abort();
+      throw err;
+    }
+  }
+
+  async add(rows: readonly StoredRow[]): Promise<void> {
+    for (const r of rows)
+      await this.sheet.addRow([
+        ...this.header.map((_h, i) => r.fields[i] ?? null),
+        ...RESULT_COLUMNS.map((c) => c.value(r)),
+      ]);
+  }
+
+  /** Writes the legend sheet and closes the file. */
+  async close(): Promise<void> {
+    const legend = await this.w.sheet('Légende', {
       columns: [
         { header: 'Colonne', width: 36 },
         { header: 'Signification', width: 110 },
@@ -287,9 +325,23 @@ export async function writeResultsXlsx(db: Store, jobId: string, path: string): 
       'Source',
       'Réseaux : France Chaleur Urbaine (open data) ; adresses : BAN/BDNB ; chauffage : DPE (ADEME, via la BDNB). Règles d’éligibilité de France Chaleur Urbaine.',
     ]);
-    await w.close();
+    await this.w.close();
+  }
+
+  /** Stops writing and deletes the partial file. */
+  abort(): Promise<void> {
+    return this.w.abort();
+  }
+}
+
+/** Writes the XLSX of a job from its stored rows. */
+export async function writeResultsXlsx(db: Store, jobId: string, path: string): Promise<void> {
+  const book = await ResultsWorkbook.create(path, await inputHeader(db, jobId));
+  try {
+    for await (const page of storedRows(db, jobId)) await book.add(page);
+    await book.close();
   } catch (err) {
-    await w.abort();
+    await book.abort();
     throw err;
   }
 }

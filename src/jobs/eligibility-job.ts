@@ -5,28 +5,27 @@
  * drops the rows past its committed progress and goes on from there.
  */
 import { addressServiceOf } from '../address/address-service.js';
-import { copyValue } from '../ingest/values.js';
-import { evaluateRows, type BulkResult } from '../networks/bulk-eligibility.js';
-import { RESULT_FIELDS } from './bulk-results.js';
+import { evaluateRows } from '../networks/bulk-eligibility.js';
+import { RESULT_COPY_COLUMNS, resultCopyLines } from './bulk-results.js';
 import { HeatingCache, networkServiceOf } from '../networks/eligibility-service.js';
 import type { Store } from '../store/store.js';
 import { BulkInputError, parseBulkInput, type BulkInputOptions } from './bulk-input.js';
 import type { BulkRow } from './bulk-row.js';
+import { LiveResultsXlsx } from './live-results-xlsx.js';
+import { storeResultXlsx } from './result-file.js';
 import { finishJob, heartbeat, jobInfo, releaseJob, type JobInfo } from './job-store.js';
 import { addBulkJobTests } from '../stats/usage.js';
 
 export const CHUNK_ROWS = 2000;
 
-/** The columns of jobs.eligibility_row written by COPY, in order. */
-const ROW_COLUMNS = ['job_id', ...RESULT_FIELDS.map(([k]) => k)];
-
-function copyLines(jobId: string, rows: readonly BulkResult[]): string {
-  let out = '';
-  for (const r of rows) {
-    const rec = r as unknown as Record<string, unknown>;
-    out += `${ROW_COLUMNS.map((c) => copyValue(c === 'job_id' ? jobId : rec[c])).join('\t')}\n`;
+/** The workbook written while the job ran; `null` (rebuilt from the rows when asked for) if its worker failed. */
+async function finishLive(live: LiveResultsXlsx, id: string): Promise<Buffer | null> {
+  try {
+    return await live.finish();
+  } catch (err) {
+    process.emitWarning(`job ${id}: the results workbook will be rebuilt from the rows (${String(err)})`);
+    return null;
   }
-  return out;
 }
 
 export interface RunOptions {
@@ -36,9 +35,18 @@ export interface RunOptions {
   /**
    * Runs after the last row is committed and before the job is marked done: the CLI writes its
    * file there, so a process killed while writing leaves the job unfinished and the same command
-   * resumes it (every row already stored) instead of starting a new one.
+   * resumes it (every row already stored) instead of starting a new one. `xlsx` is the results
+   * workbook written while the job ran, when it was (see `liveXlsx`).
    */
-  beforeFinish?: () => Promise<void>;
+  beforeFinish?: (xlsx: Buffer | null) => Promise<void>;
+  /**
+   * Write the results workbook while the job runs, on a worker thread (live-results-xlsx.ts):
+   * default true. Only a job run from its first row gets one; a resumed job's is rebuilt from its
+   * rows when asked for.
+   */
+  liveXlsx?: boolean;
+  /** Keep that workbook in jobs.result_file for the download route (result-file.ts): default true. */
+  storeXlsx?: boolean;
 }
 
 /** Runs a job this process has claimed (job-store.ts claimJob) to its end; its final state. */
@@ -49,6 +57,8 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
     [id],
   );
   if (!job) throw new Error(`no job ${id}`);
+  let live: LiveResultsXlsx | null = null;
+  let committing: Promise<void> = Promise.resolve();
   try {
     const input = parseBulkInput(Buffer.from(job.input, 'base64'), job.options);
     let total = 0;
@@ -82,13 +92,26 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
     let done = job.rows_done;
     let k = 0;
     let chunk: BulkRow[] = [];
+    live =
+      opts.liveXlsx !== false && job.rows_done === 0 ? await LiveResultsXlsx.start(input.header ?? []) : null;
+    // A chunk is evaluated while the one before it is being committed: the database ingests the
+    // COPY while this thread works. Rows still go in before the progress that counts them, and a
+    // chunk's rows only after the previous chunk's progress.
     const flush = async () => {
       const results = await evaluateRows(ctx, chunk, done);
-      await store.copyFrom('jobs.eligibility_row', ROW_COLUMNS, [copyLines(id, results)]);
+      const text = resultCopyLines(id, results);
       done += chunk.length;
       chunk = [];
-      await heartbeat(store, id, done);
-      opts.onProgress?.(done, total);
+      await committing;
+      const upTo = done;
+      committing = (async () => {
+        await store.copyFrom('jobs.eligibility_row', RESULT_COPY_COLUMNS, [text]);
+        await heartbeat(store, id, upTo);
+        opts.onProgress?.(upTo, total);
+      })();
+      // awaited before the next chunk's commit or before the job ends; never left unhandled
+      committing.catch(() => undefined);
+      await live?.add(text);
     };
     opts.onProgress?.(done, total);
     for (const row of input.rows) {
@@ -97,21 +120,29 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
       if (chunk.length >= CHUNK_ROWS) {
         await flush();
         if (opts.shouldStop?.()) {
+          await committing;
           await releaseJob(store, id);
           return (await jobInfo(store, id))!;
         }
       }
     }
     if (chunk.length) await flush();
-    await opts.beforeFinish?.();
+    await committing;
+    const xlsx = live ? await finishLive(live, id) : null;
+    await opts.beforeFinish?.(xlsx);
     // its rows count in the public statistics once: in the transaction that marks it done
     await store.transaction(async (tx) => {
       await addBulkJobTests(tx, id);
+      if (xlsx && opts.storeXlsx !== false) await storeResultXlsx(tx, id, version, xlsx);
       await finishJob(tx, id, null);
     });
   } catch (err) {
     if (!(err instanceof BulkInputError)) throw err;
     await finishJob(store, id, `${err.code}: ${err.message}`);
+  } finally {
+    // on an error, the chunk being committed finishes (or fails) before the caller gives the job up
+    await committing.catch(() => undefined);
+    await live?.abort();
   }
   return (await jobInfo(store, id))!;
 }

@@ -4,6 +4,7 @@
  * a row whose answer changed keeps its previous type and gets the transition in words
  * (« maintenant dans un PDP », « le réseau en construction est en service »…).
  */
+import { dropResultXlsx } from './result-file.js';
 import { lonLatToLambert93 } from '../geo/crs.js';
 import { decisionColumns } from '../networks/bulk-eligibility.js';
 import { decide } from '../networks/eligibility-rules.js';
@@ -106,6 +107,8 @@ export async function retestStoredResults(store: Store): Promise<{ rows: number;
         ),
       ],
     );
+    // their workbooks no longer match their rows (result-file.ts would not send them anyway)
+    await dropResultXlsx(store, [...new Set(page.map((r) => r.job_id))]);
     rows += page.length;
     const last = page[page.length - 1]!;
     after = [last.job_id, last.row_no];

@@ -15,11 +15,11 @@ export const XLSX_MAX_ROWS = 1_048_576;
 export const XLSX_MAX_COLUMNS = 16_384;
 export const XLSX_MAX_CELL_CHARS = 32_767;
 
-const FLUSH_CHARS = 64 * 1024;
+const FLUSH_CHARS = 256 * 1024;
 const READY = Promise.resolve();
 
 /**
- * One worksheet being written by `XlsxWriter.sheet`: rows go out as XML in 64 KB chunks through
+ * One worksheet being written by `XlsxWriter.sheet`: rows go out as XML in 256 KB chunks through
  * the zip entry's deflate stream, so memory does not grow with the row count. Await `addRow` to
  * follow the disk's pace (the promise is already resolved most of the time).
  */

@@ -2,23 +2,14 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { createDeflateRaw, type DeflateRaw } from 'node:zlib';
+import { crc32 as zlibCrc32, createDeflateRaw, type DeflateRaw } from 'node:zlib';
 
-const CRC_TABLE = (() => {
-  const t = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-})();
-
-/** CRC-32 (zip/PNG polynomial) of `bytes`, continuing from `crc` (0 to start). */
+/**
+ * CRC-32 (zip/PNG polynomial) of `bytes`, continuing from `crc` (0 to start): zlib's own (Node
+ * ≥ 20.15), ten times faster than a lookup table in JavaScript (80 MB: 25 ms against 260 ms).
+ */
 export function crc32(bytes: Uint8Array, crc = 0): number {
-  let c = ~crc;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
+  return zlibCrc32(bytes, crc);
 }
 
 const MAX_U32 = 0xffffffff;
@@ -168,7 +159,7 @@ export class ZipEntryWriter {
   private size = 0;
   private compressed = 0;
   private error: Error | null = null;
-  private readonly deflate: DeflateRaw = createDeflateRaw({ level: 1 });
+  private readonly deflate: DeflateRaw = createDeflateRaw({ level: 1, chunkSize: 256 * 1024 });
 
   constructor(
     readonly name: string,

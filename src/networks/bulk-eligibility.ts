@@ -70,11 +70,8 @@ export function connectable(e: Evidence): { existing: Connectable; future: Conne
   return { existing, future };
 }
 
-/** The result columns of a decision. */
-export function decisionColumns(
-  d: Decision,
-  e: Evidence & { untracedInCommune: boolean },
-): Pick<
+/** The result columns a decision sets. */
+export type DecisionColumns = Pick<
   BulkResult,
   | 'type'
   | 'eligible'
@@ -89,23 +86,31 @@ export function decisionColumns(
   | 'existing_status'
   | 'future_status'
   | 'untraced'
-> {
+>;
+
+/** The result columns of a decision. */
+export function decisionColumns(d: Decision, e: Evidence & { untracedInCommune: boolean }): DecisionColumns {
+  const o: DecisionColumns = { ...EMPTY_DECISION };
+  setDecision(o, d, e);
+  return o;
+}
+
+/** Writes the result columns of a decision into `o` (in place: once per row of a bulk job). */
+function setDecision(o: DecisionColumns, d: Decision, e: Evidence & { untracedInCommune: boolean }): void {
   const c = connectable(e);
-  return {
-    type: d.type,
-    eligible: d.eligible,
-    distance_m: d.distanceM,
-    id_fcu: d.network?.id_fcu ?? null,
-    sncu_id: d.network?.sncu_id ?? null,
-    network_name: d.network?.name ?? null,
-    operator: d.network?.operator ?? null,
-    enrr_rate: d.network?.enrr_rate ?? null,
-    co2_acv: d.network?.co2_acv ?? null,
-    in_pdp: d.inPdp,
-    existing_status: c.existing,
-    future_status: c.future,
-    untraced: e.untracedInCommune,
-  };
+  o.type = d.type;
+  o.eligible = d.eligible;
+  o.distance_m = d.distanceM;
+  o.id_fcu = d.network?.id_fcu ?? null;
+  o.sncu_id = d.network?.sncu_id ?? null;
+  o.network_name = d.network?.name ?? null;
+  o.operator = d.network?.operator ?? null;
+  o.enrr_rate = d.network?.enrr_rate ?? null;
+  o.co2_acv = d.network?.co2_acv ?? null;
+  o.in_pdp = d.inPdp;
+  o.existing_status = c.existing;
+  o.future_status = c.future;
+  o.untraced = e.untracedInCommune;
 }
 
 const EMPTY_DECISION = {
@@ -171,18 +176,19 @@ export async function evaluateRows(
         o.reason = 'adresse introuvable';
         return;
       }
-      Object.assign(o, {
-        status: 'ok',
-        label: hit.label,
-        score: hit.score,
-        lon: hit.lon,
-        lat: hit.lat,
-        citycode: hit.citycode,
-        batid: hit.batids[0] ?? null,
-      });
+      // plain stores, not Object.assign: this runs for every row of a bulk job
+      o.status = 'ok';
+      o.label = hit.label;
+      o.score = hit.score;
+      o.lon = hit.lon;
+      o.lat = hit.lat;
+      o.citycode = hit.citycode;
+      o.batid = hit.batids[0] ?? null;
       xy[k] = toL93(hit.lon, hit.lat);
     } else if (r.lon !== undefined && r.lat !== undefined) {
-      Object.assign(o, { status: 'ok', lon: r.lon, lat: r.lat });
+      o.status = 'ok';
+      o.lon = r.lon;
+      o.lat = r.lat;
       const p = toL93(r.lon, r.lat);
       xy[k] = p;
       points.push({ k, x: p[0], y: p[1] });
@@ -215,9 +221,12 @@ export async function evaluateRows(
     const p = xy[k];
     if (!p) return;
     const ev = ctx.networks.evidence({ kind: 'point', x: p[0], y: p[1] }, o.citycode);
-    Object.assign(o, decisionColumns(decide(ev), ev));
+    setDecision(o, decide(ev), ev);
     const h = o.batid ? heating.get(o.batid) : undefined;
-    if (h) Object.assign(o, { installation: h.installation, energy: h.energy });
+    if (h) {
+      o.installation = h.installation;
+      o.energy = h.energy;
+    }
   });
   return out;
 }

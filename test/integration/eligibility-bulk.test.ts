@@ -5,7 +5,9 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
+import { writeResultsXlsx } from '../../src/jobs/bulk-results.js';
 import { runEligibilityJob } from '../../src/jobs/eligibility-job.js';
+import { storedResultXlsx } from '../../src/jobs/result-file.js';
 import { JobRunner } from '../../src/jobs/job-runner.js';
 import { claimJob, jobInfo } from '../../src/jobs/job-store.js';
 import { importNetworks } from '../../src/networks/import-networks.js';
@@ -85,6 +87,12 @@ for (const make of backends()) {
       throw new Error(`job ${id} did not finish`);
     };
 
+    const rebuilt = async (id: string) => {
+      const path = join(db.dir, `rebuilt-${id}.xlsx`);
+      await writeResultsXlsx(store, id, path);
+      return readFile(path);
+    };
+
     let jobId: string;
     test('POST a CSV body: 202, progress, then every row in order in result.csv', async () => {
       const csv = [
@@ -152,6 +160,14 @@ for (const make of backends()) {
       const bytes = out.rawPayload;
       assert.equal(bytes.subarray(0, 2).toString(), 'PK');
       assert.ok(bytes.includes('xl/worksheets/sheet2.xml'), 'two sheets');
+      // it is the workbook written while the job ran, the same bytes as one rebuilt from the rows
+      const kept = await storedResultXlsx(store, jobId);
+      assert.ok(kept, 'a workbook kept in jobs.result_file');
+      assert.ok(kept.equals(bytes));
+      assert.ok(
+        (await rebuilt(jobId)).equals(bytes),
+        'same bytes as the workbook rebuilt from the stored rows',
+      );
     });
 
     test('a multipart TSV with lon/lat: the building at each point', async () => {
@@ -257,6 +273,11 @@ for (const make of backends()) {
         [id],
       );
       assert.deepEqual(c, { n: 4500, distinct_rows: 4500, min: 0, max: 4499, ok: 4500 });
+      // a resumed job has no workbook written as it ran: its file is built from its rows
+      assert.equal(await storedResultXlsx(store, id), null);
+      const x = await app.inject(pro.with({ url: `/v1/jobs/${id}/result.xlsx` }));
+      assert.equal(x.statusCode, 200);
+      assert.ok(x.rawPayload.equals(await rebuilt(id)));
     });
 
     test('a networks re-import re-tests stored results and flags each change', async () => {
@@ -276,6 +297,12 @@ for (const make of backends()) {
       const rows = parseCsv((await app.inject(pro.with({ url: `/v1/jobs/${jobId}/result.csv` }))).body);
       const evo = rows[0]!.indexOf('Évolution');
       assert.match(rows.find((x) => x[0] === 'P0')![evo]!, /n’est plus dans un PDP/);
+      // the workbook written while the job ran is dropped with its rows re-tested; the new one has the changes
+      assert.equal(await storedResultXlsx(store, jobId), null);
+      const kept = await store.query(`SELECT 1 FROM jobs.result_file WHERE job_id = $1`, [jobId]);
+      assert.equal(kept.length, 0);
+      const x = await app.inject(pro.with({ url: `/v1/jobs/${jobId}/result.xlsx` }));
+      assert.ok(x.rawPayload.equals(await rebuilt(jobId)));
       // re-importing the same networks again changes nothing more
       const again = await importNetworks(
         store,

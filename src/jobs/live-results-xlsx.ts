@@ -1,0 +1,105 @@
+/**
+ * A bulk job's results workbook written while the job runs, on a worker thread
+ * (results-xlsx-worker.ts), from the same COPY text the job commits: the job's evaluation keeps
+ * the main thread, the workbook takes the second core, and the XLSX is ready when the last row is
+ * in. At most `MAX_IN_FLIGHT` chunks wait for the worker, so memory stays bounded when it falls
+ * behind. A worker that fails only costs the head start: the caller gets `null` and the workbook
+ * is rebuilt from the stored rows when asked for.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ResultsWorkerIn, ResultsWorkerInit, ResultsWorkerOut } from './results-xlsx-worker.js';
+
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(`./results-xlsx-worker.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url);
+/** Run from the TypeScript sources (tests, dev), the worker first registers tsx (scripts/ts-worker.mjs). */
+const ENTRY_URL = FROM_SOURCE ? new URL('../../scripts/ts-worker.mjs', import.meta.url) : WORKER_URL;
+const MAX_IN_FLIGHT = 3;
+
+export class LiveResultsXlsx {
+  private inFlight = 0;
+  private wake: (() => void)[] = [];
+  private failed: Error | null = null;
+  private closed: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  private done = false;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly path: string,
+    private readonly worker: Worker,
+  ) {
+    worker.on('message', (m: ResultsWorkerOut) => {
+      if (m.kind === 'ack') {
+        this.inFlight--;
+        this.release();
+      } else if (m.kind === 'closed') this.closed?.resolve();
+      else this.fail(new Error(`results workbook: ${m.message}`));
+    });
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => {
+      if (!this.done) this.fail(new Error(`results workbook worker exited with code ${code}`));
+    });
+  }
+
+  /** Starts the workbook of a job whose input has these header cells (none without a header row). */
+  static async start(header: readonly string[]): Promise<LiveResultsXlsx> {
+    const dir = await mkdtemp(join(tmpdir(), 'batid-results-'));
+    const path = join(dir, 'results.xlsx');
+    const init: ResultsWorkerInit = { path, header: [...header] };
+    const worker = new Worker(ENTRY_URL, { workerData: { ...init, entry: WORKER_URL.href } });
+    return new LiveResultsXlsx(dir, path, worker);
+  }
+
+  /** The cause, once the worker has failed (`add` then does nothing and `finish` rejects). */
+  get error(): Error | null {
+    return this.failed;
+  }
+
+  /** Adds a chunk of result rows, as COPY text (bulk-results.ts `resultCopyLines`). */
+  async add(copyText: string): Promise<void> {
+    if (this.failed || this.done) return;
+    this.post({ kind: 'rows', text: copyText });
+    this.inFlight++;
+    while (this.inFlight >= MAX_IN_FLIGHT && !this.failed) await new Promise<void>((r) => this.wake.push(r));
+  }
+
+  /** Writes the legend, closes the workbook and gives its bytes; the temp file and the worker are gone after. */
+  async finish(): Promise<Buffer> {
+    try {
+      if (this.failed) throw this.failed;
+      await new Promise<void>((resolve, reject) => {
+        this.closed = { resolve, reject };
+        this.post({ kind: 'close' });
+      });
+      return await readFile(this.path);
+    } finally {
+      await this.abort();
+    }
+  }
+
+  /** Stops the worker and removes the temp file (nothing happens the second time). */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.release();
+    await this.worker.terminate();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private post(m: ResultsWorkerIn): void {
+    this.worker.postMessage(m);
+  }
+
+  private release(): void {
+    for (const w of this.wake.splice(0)) w();
+  }
+
+  private fail(err: Error): void {
+    if (this.failed || this.done) return;
+    this.failed = err;
+    this.release();
+    this.closed?.reject(err);
+  }
+}

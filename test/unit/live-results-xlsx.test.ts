@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ResultsWorkbook,
+  resultCopyLines,
+  storedRowOf,
+  RESULT_COPY_COLUMNS,
+} from '../../src/jobs/bulk-results.js';
+import { LiveResultsXlsx } from '../../src/jobs/live-results-xlsx.js';
+import type { BulkResult } from '../../src/networks/bulk-eligibility.js';
+import { parseCopyText } from '../../src/store/copy-text.js';
+
+function result(i: number): BulkResult {
+  const ok = i % 7 !== 3;
+  return {
+    row_no: i,
+    line: i + 2,
+    fields: [`R${i}`, `${i} rue de l’Église\tbis`, i % 2 ? 'a;b' : '"q"'],
+    input: `${i} rue de l’Église`,
+    status: ok ? 'ok' : 'not_geocoded',
+    reason: ok ? null : 'adresse introuvable',
+    label: ok ? `${i} Rue de l’Église 03000 Moulins` : null,
+    score: ok ? 0.5 + (i % 50) / 100 : null,
+    lon: ok ? 3.33 + i / 1e5 : null,
+    lat: ok ? 46.56 : null,
+    citycode: ok ? '03190' : null,
+    batid: ok ? 'ABCDEFGHJKMN' : null,
+    installation: ok && i % 3 ? 'collectif' : null,
+    energy: ok ? 'gaz' : null,
+    type: ok ? 'reseau_existant_proche' : null,
+    eligible: ok ? i % 2 === 0 : null,
+    distance_m: ok ? i % 300 : null,
+    id_fcu: ok ? 12 : null,
+    sncu_id: ok ? '0301C' : null,
+    network_name: ok ? 'Réseau de Moulins' : null,
+    operator: ok ? 'Dalkia' : null,
+    enrr_rate: ok ? 61.5 : null,
+    co2_acv: ok ? 0.117 : null,
+    in_pdp: ok ? i % 5 === 0 : null,
+    existing_status: ok ? 'Oui' : null,
+    future_status: ok ? 'Non' : null,
+    untraced: ok ? false : null,
+    networks_version: 4,
+  };
+}
+
+const HEADER = ['ref', 'adresse', 'note'];
+const rows = Array.from({ length: 2500 }, (_v, i) => result(i));
+
+test('the workbook written on the worker is the one written in-process from the same rows', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'batid-live-test-'));
+  try {
+    const live = await LiveResultsXlsx.start(HEADER);
+    // chunks as a job sends them, more than the worker's queue holds at once
+    for (let i = 0; i < rows.length; i += 300)
+      await live.add(resultCopyLines('job1', rows.slice(i, i + 300)));
+    const bytes = await live.finish();
+    assert.equal(bytes.subarray(0, 2).toString(), 'PK');
+
+    const path = join(dir, 'direct.xlsx');
+    const book = await ResultsWorkbook.create(path, HEADER);
+    await book.add(
+      parseCopyText(resultCopyLines('job1', rows)).map((f) => storedRowOf([...f.slice(1), null])),
+    );
+    await book.close();
+    assert.ok(bytes.equals(await readFile(path)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('COPY text of results reads back to the same values', () => {
+  const back = parseCopyText(resultCopyLines('job1', rows.slice(0, 20))).map((f) => {
+    assert.equal(f.length, RESULT_COPY_COLUMNS.length);
+    assert.equal(f[0], 'job1');
+    return storedRowOf([...f.slice(1), null]);
+  });
+  back.forEach((r, i) => assert.deepEqual(r, { ...rows[i], change: null }));
+});
+
+test('a worker that fails makes finish reject, and add no longer waits on it', async () => {
+  const live = await LiveResultsXlsx.start(HEADER);
+  // the fields column is not JSON: the worker cannot read the row
+  const bad = resultCopyLines('job1', rows.slice(0, 3)).replace('["R0"', '{R0');
+  await live.add(bad);
+  for (let i = 0; i < 10; i++) await live.add(resultCopyLines('job1', rows.slice(0, 10)));
+  await assert.rejects(live.finish(), /results workbook: .*JSON/s);
+  assert.ok(live.error);
+});
