@@ -12,16 +12,19 @@ import type { Store } from '../store/store.js';
 import { BulkInputError, parseBulkInput, type BulkInputOptions } from './bulk-input.js';
 import type { BulkRow } from './bulk-row.js';
 import { LiveResultsXlsx } from './live-results-xlsx.js';
-import { storeResultXlsx } from './result-file.js';
+import { RESULT_FILE_MAX_BYTES, storeResultXlsx } from './result-file.js';
 import { finishJob, heartbeat, jobInfo, releaseJob, type JobInfo } from './job-store.js';
 import { addBulkJobTests } from '../stats/usage.js';
 
 export const CHUNK_ROWS = 2000;
 
-/** The workbook written while the job ran; `null` (rebuilt from the rows when asked for) if its worker failed. */
+/**
+ * The workbook written while the job ran; `null` (rebuilt from the rows when asked for) if its
+ * worker failed or it is larger than RESULT_FILE_MAX_BYTES.
+ */
 async function finishLive(live: LiveResultsXlsx, id: string): Promise<Buffer | null> {
   try {
-    return await live.finish();
+    return await live.finish(RESULT_FILE_MAX_BYTES);
   } catch (err) {
     process.emitWarning(`job ${id}: the results workbook will be rebuilt from the rows (${String(err)})`);
     return null;

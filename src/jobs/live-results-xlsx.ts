@@ -6,7 +6,7 @@
  * behind. A worker that fails only costs the head start: the caller gets `null` and the workbook
  * is rebuilt from the stored rows when asked for.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -65,14 +65,20 @@ export class LiveResultsXlsx {
     while (this.inFlight >= MAX_IN_FLIGHT && !this.failed) await new Promise<void>((r) => this.wake.push(r));
   }
 
-  /** Writes the legend, closes the workbook and gives its bytes; the temp file and the worker are gone after. */
-  async finish(): Promise<Buffer> {
+  /**
+   * Writes the legend, closes the workbook and gives its bytes, or `null` when it is larger than
+   * `maxBytes` (kept in memory and in one database value, a workbook has to stay small; a larger
+   * one is written again from the rows, as a stream, when asked for). The temp file and the
+   * worker are gone after.
+   */
+  async finish(maxBytes: number): Promise<Buffer | null> {
     try {
       if (this.failed) throw this.failed;
       await new Promise<void>((resolve, reject) => {
         this.closed = { resolve, reject };
         this.post({ kind: 'close' });
       });
+      if ((await stat(this.path)).size > maxBytes) return null;
       return await readFile(this.path);
     } finally {
       await this.abort();

@@ -7,6 +7,13 @@
  */
 import type { Queryable } from '../store/store.js';
 
+/**
+ * The largest workbook kept (a 100,000-row job's is ~15 MB): it travels whole, in memory and in
+ * one value (base64 text on the way). A larger one, up to the ~1 M rows of a 50 MB input, is
+ * written again from the rows as a stream when it is downloaded.
+ */
+export const RESULT_FILE_MAX_BYTES = 64 * 1024 * 1024;
+
 export async function storeResultXlsx(
   db: Queryable,
   jobId: string,

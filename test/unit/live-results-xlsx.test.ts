@@ -57,7 +57,8 @@ test('the workbook written on the worker is the one written in-process from the 
     // chunks as a job sends them, more than the worker's queue holds at once
     for (let i = 0; i < rows.length; i += 300)
       await live.add(resultCopyLines('job1', rows.slice(i, i + 300)));
-    const bytes = await live.finish();
+    const bytes = await live.finish(64 << 20);
+    assert.ok(bytes);
     assert.equal(bytes.subarray(0, 2).toString(), 'PK');
 
     const path = join(dir, 'direct.xlsx');
@@ -87,6 +88,12 @@ test('a worker that fails makes finish reject, and add no longer waits on it', a
   const bad = resultCopyLines('job1', rows.slice(0, 3)).replace('["R0"', '{R0');
   await live.add(bad);
   for (let i = 0; i < 10; i++) await live.add(resultCopyLines('job1', rows.slice(0, 10)));
-  await assert.rejects(live.finish(), /results workbook: .*JSON/s);
+  await assert.rejects(live.finish(64 << 20), /results workbook: .*JSON/s);
   assert.ok(live.error);
+});
+
+test('a workbook larger than the limit is not handed over (it is rebuilt from the rows when asked for)', async () => {
+  const live = await LiveResultsXlsx.start(HEADER);
+  await live.add(resultCopyLines('job1', rows.slice(0, 100)));
+  assert.equal(await live.finish(1000), null);
 });
