@@ -64,8 +64,7 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
   let committing: Promise<void> = Promise.resolve();
   try {
     const input = parseBulkInput(Buffer.from(job.input, 'base64'), job.options);
-    let total = 0;
-    for (const _ of input.rows) total++;
+    const total = input.countRows();
     await store.query(`UPDATE jobs.job SET rows_total = $2, reading = $3::jsonb WHERE id = $1`, [
       id,
       total,

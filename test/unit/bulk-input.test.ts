@@ -272,6 +272,7 @@ for (const c of CASES) {
     const got = parseBulkInput(Buffer.isBuffer(c.input) ? c.input : Buffer.from(c.input), c.options);
     for (const [k, v] of Object.entries(c.want)) assert.deepEqual(got[k as keyof BulkInput], v, k);
     assert.deepEqual([...got.rows].map(short), c.rows);
+    assert.equal(got.countRows(), c.rows.length, 'countRows() counts the rows');
   });
 }
 
@@ -410,6 +411,7 @@ test('bulk input: 100,000 rows over several decoding chunks, every row once, in 
     line += n % 1000 === 0 ? 2 : 1;
   }
   assert.equal(n, 100_000);
+  assert.equal(got.countRows(), 100_000);
   const again = [...got.rows];
   assert.equal(again.length, 100_000);
   assert.deepEqual(short(again[again.length - 1]!), [100_100, '100000 allée "100000" suite, Orléans']);
