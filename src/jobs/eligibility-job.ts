@@ -19,16 +19,13 @@ import { addBulkJobTests } from '../stats/usage.js';
 export const CHUNK_ROWS = 2000;
 
 /**
- * The workbook written while the job ran; `null` (rebuilt from the rows when asked for) if its
- * worker failed or it is larger than RESULT_FILE_MAX_BYTES.
+ * The workbook is a head start, never a reason for a job to fail: when it cannot be started,
+ * finished (its worker failed) or stored, the job goes on without it and the download writes it
+ * from the rows.
  */
-async function finishLive(live: LiveResultsXlsx, id: string): Promise<Buffer | null> {
-  try {
-    return await live.finish(RESULT_FILE_MAX_BYTES);
-  } catch (err) {
-    process.emitWarning(`job ${id}: the results workbook will be rebuilt from the rows (${String(err)})`);
-    return null;
-  }
+function withoutWorkbook(id: string, err: unknown): null {
+  process.emitWarning(`job ${id}: the results workbook will be written from the rows (${String(err)})`);
+  return null;
 }
 
 export interface RunOptions {
@@ -95,7 +92,9 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
     let k = 0;
     let chunk: BulkRow[] = [];
     live =
-      opts.liveXlsx !== false && job.rows_done === 0 ? await LiveResultsXlsx.start(input.header ?? []) : null;
+      opts.liveXlsx !== false && job.rows_done === 0
+        ? await LiveResultsXlsx.start(input.header ?? []).catch((err: unknown) => withoutWorkbook(id, err))
+        : null;
     // A chunk is evaluated while the one before it is being committed: the database ingests the
     // COPY while this thread works. Rows still go in before the progress that counts them, and a
     // chunk's rows only after the previous chunk's progress.
@@ -130,16 +129,24 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
     }
     if (chunk.length) await flush();
     await committing;
-    const xlsx = live ? await finishLive(live, id) : null;
+    // a workbook larger than RESULT_FILE_MAX_BYTES comes back null, without a warning: by design
+    const xlsx = live
+      ? await live.finish(RESULT_FILE_MAX_BYTES).catch((err: unknown) => withoutWorkbook(id, err))
+      : null;
+    // closing the workbook and what comes before finishing take time: the job is still held
+    await heartbeat(store, id, done);
+    if (xlsx && opts.storeXlsx !== false)
+      // its own statement: a workbook that cannot be stored costs the head start, not the job
+      await storeResultXlsx(store, id, version, xlsx).catch((err: unknown) => withoutWorkbook(id, err));
     await opts.beforeFinish?.(xlsx);
     // its rows count in the public statistics once: in the transaction that marks it done
     await store.transaction(async (tx) => {
       await addBulkJobTests(tx, id);
-      if (xlsx && opts.storeXlsx !== false) await storeResultXlsx(tx, id, version, xlsx);
       await finishJob(tx, id, null);
     });
   } catch (err) {
     if (!(err instanceof BulkInputError)) throw err;
+    await committing.catch(() => undefined);
     await finishJob(store, id, `${err.code}: ${err.message}`);
   } finally {
     // on an error, the chunk being committed finishes (or fails) before the caller gives the job up

@@ -48,8 +48,13 @@ export class LiveResultsXlsx {
     const dir = await mkdtemp(join(tmpdir(), 'batid-results-'));
     const path = join(dir, 'results.xlsx');
     const init: ResultsWorkerInit = { path, header: [...header] };
-    const worker = new Worker(ENTRY_URL, { workerData: { ...init, entry: WORKER_URL.href } });
-    return new LiveResultsXlsx(dir, path, worker);
+    try {
+      const worker = new Worker(ENTRY_URL, { workerData: { ...init, entry: WORKER_URL.href } });
+      return new LiveResultsXlsx(dir, path, worker);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   /** The cause, once the worker has failed (`add` then does nothing and `finish` rejects). */
@@ -62,7 +67,8 @@ export class LiveResultsXlsx {
     if (this.failed || this.done) return;
     this.post({ kind: 'rows', text: copyText });
     this.inFlight++;
-    while (this.inFlight >= MAX_IN_FLIGHT && !this.failed) await new Promise<void>((r) => this.wake.push(r));
+    while (this.inFlight >= MAX_IN_FLIGHT && !this.failed && !this.done)
+      await new Promise<void>((r) => this.wake.push(r));
   }
 
   /**

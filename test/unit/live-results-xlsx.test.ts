@@ -97,3 +97,15 @@ test('a workbook larger than the limit is not handed over (it is rebuilt from th
   await live.add(resultCopyLines('job1', rows.slice(0, 100)));
   assert.equal(await live.finish(1000), null);
 });
+
+test('abort while add() waits for the worker: add returns, nothing is left behind', async () => {
+  const live = await LiveResultsXlsx.start(HEADER);
+  const text = resultCopyLines('job1', rows);
+  const adding = (async () => {
+    for (let i = 0; i < 20; i++) await live.add(text);
+  })();
+  await new Promise((r) => setTimeout(r, 5));
+  await live.abort();
+  await adding;
+  await live.abort();
+});
