@@ -1,13 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
 import { writeResultsXlsx } from '../../src/jobs/bulk-results.js';
 import { runEligibilityJob } from '../../src/jobs/eligibility-job.js';
-import { storedResultXlsx } from '../../src/jobs/result-file.js';
+import { storeResultXlsx, storedResultXlsx } from '../../src/jobs/result-file.js';
 import { JobRunner } from '../../src/jobs/job-runner.js';
 import { claimJob, jobInfo } from '../../src/jobs/job-store.js';
 import { importNetworks } from '../../src/networks/import-networks.js';
@@ -309,6 +310,32 @@ for (const make of backends()) {
         layers.filter((f) => !f.endsWith('pdp.geojson')),
       );
       assert.equal(again.retest.changed, 0);
+    });
+
+    test('a stored workbook goes in 1 MB parts, comes back whole, and only for its networks version', async () => {
+      const id = 'parts-test';
+      await store.query(
+        `INSERT INTO jobs.eligibility_row (job_id, row_no, line, fields, status, networks_version)
+         VALUES ($1, 0, 2, '[]'::jsonb, 'invalid', 7)`,
+        [id],
+      );
+      const bytes = randomBytes(2.5 * 1024 * 1024);
+      await storeResultXlsx(store, id, 7, bytes);
+      const parts = await store.query(`SELECT part FROM jobs.result_file WHERE job_id = $1 ORDER BY part`, [
+        id,
+      ]);
+      assert.deepEqual(
+        parts.map((p) => p.part),
+        [0, 1, 2],
+      );
+      assert.ok((await storedResultXlsx(store, id))?.equals(bytes));
+      // stored again, smaller: replaced whole, no part of the first one left
+      await storeResultXlsx(store, id, 7, bytes.subarray(0, 1000));
+      assert.ok((await storedResultXlsx(store, id))?.equals(bytes.subarray(0, 1000)));
+      // written at another networks version than its rows: not sent
+      await storeResultXlsx(store, id, 6, bytes);
+      assert.equal(await storedResultXlsx(store, id), null);
+      await store.query(`DELETE FROM jobs.eligibility_row WHERE job_id = $1`, [id]);
     });
 
     test('batid eligibility IN --out OUT.xlsx / OUT.csv: same engine from the CLI', async () => {
