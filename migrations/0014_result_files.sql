@@ -10,3 +10,5 @@ CREATE TABLE jobs.result_file (
   bytes            bytea NOT NULL,
   PRIMARY KEY (job_id, part)
 );
+-- a zip does not compress again: keep the parts out of line without trying (TOAST's pglz would)
+ALTER TABLE jobs.result_file ALTER COLUMN bytes SET STORAGE EXTERNAL;

@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { BULK_INPUT_MAX_BYTES, BulkInputError, bulkOptions } from '../jobs/bulk-input.js';
 import { writeResultsCsvFile, writeResultsXlsx } from '../jobs/bulk-results.js';
@@ -87,7 +87,7 @@ export async function runEligibility(args: string[]): Promise<number> {
             format === '.csv'
               ? writeResultsCsvFile(store, id, part)
               : xlsx
-                ? writeFile(part, xlsx)
+                ? copyFile(xlsx, part)
                 : writeResultsXlsx(store, id, part),
           ),
       });

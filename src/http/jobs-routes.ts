@@ -8,7 +8,7 @@ import { createEligibilityJob, jobInfo, type JobInfo } from '../jobs/job-store.j
 import type { Store } from '../store/store.js';
 import { badRequest, HttpError, notFound } from './errors.js';
 import { sendXlsx, sendXlsxBytes } from './xlsx-reply.js';
-import { storedResultXlsx } from '../jobs/result-file.js';
+import { storedResultParts, storedResultStream } from '../jobs/result-file.js';
 import { LONG_HANDLER_TIMEOUT_MS } from './limits.js';
 
 const RAW_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/octet-stream'];
@@ -211,8 +211,8 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
       const j = await doneJob(store, req.params.id);
       const name = `eligibilite-${j.id}.xlsx`;
       // the workbook written while the job ran, if its rows have not been re-tested since
-      const ready = await storedResultXlsx(store, j.id);
-      if (ready) return sendXlsxBytes(reply, name, ready);
+      const parts = await storedResultParts(store, j.id);
+      if (parts) return sendXlsxBytes(reply, name, storedResultStream(store, j.id, parts));
       return sendXlsx(reply, name, (path) => writeResultsXlsx(store, j.id, path));
     },
   );

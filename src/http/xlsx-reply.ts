@@ -26,11 +26,11 @@ export async function sendXlsx(
   return sendXlsxBytes(reply, filename, stream);
 }
 
-/** Sends a workbook already written (its bytes, or a stream of them). */
+/** Sends a workbook already written (a stream of its bytes). */
 export function sendXlsxBytes(
   reply: FastifyReply,
   filename: string,
-  body: Buffer | NodeJS.ReadableStream,
+  body: NodeJS.ReadableStream,
 ): FastifyReply {
   return reply
     .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')

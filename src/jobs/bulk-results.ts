@@ -10,7 +10,8 @@ import type { Writable } from 'node:stream';
 import type { BulkResult } from '../networks/bulk-eligibility.js';
 import { copyValue } from '../ingest/values.js';
 import type { Queryable, Store } from '../store/store.js';
-import { XlsxWriter, type XlsxSheet } from './xlsx-writer.js';
+import { XlsxWriter, type XlsxColumn, type XlsxSheet } from './xlsx-writer.js';
+import { XLSX_MAX_ROWS } from './xlsx-sheet.js';
 
 /** A result row as stored (jobs.eligibility_row): the evaluation, plus the last change a re-test found. */
 export type StoredRow = BulkResult & { change: string | null };
@@ -274,26 +275,35 @@ export async function writeResultsCsvFile(db: Store, jobId: string, path: string
 
 /**
  * The results workbook being written to a file: « Résultats » (the input's columns, then the
- * result columns) as rows arrive in order, then « Légende » at `close`. Written from the stored
- * rows (`writeResultsXlsx`) or while a job runs (results-xlsx-worker.ts).
+ * result columns) as rows arrive in order — past Excel's 1,048,576 rows a sheet, on « Résultats
+ * (2) », « Résultats (3) »… with the same header —, then « Légende » at `close`. Written from the
+ * stored rows (`writeResultsXlsx`) or while a job runs (results-xlsx-worker.ts).
  */
 export class ResultsWorkbook {
+  private sheets = 1;
+
   private constructor(
     private readonly w: XlsxWriter,
-    private readonly sheet: XlsxSheet,
+    private sheet: XlsxSheet,
     private readonly header: readonly string[],
+    private readonly columns: XlsxColumn[],
+    private readonly rowsPerSheet: number,
   ) {}
 
-  static async create(path: string, header: readonly string[]): Promise<ResultsWorkbook> {
+  /** `rowsPerSheet`: data rows a sheet holds before the next one starts (Excel's limit by default). */
+  static async create(
+    path: string,
+    header: readonly string[],
+    opts: { rowsPerSheet?: number } = {},
+  ): Promise<ResultsWorkbook> {
     const w = await XlsxWriter.create(path);
     try {
-      const sheet = await w.sheet('Résultats', {
-        columns: [
-          ...header.map((h) => ({ header: h, width: Math.min(40, Math.max(10, h.length + 2)) })),
-          ...RESULT_COLUMNS.map((c) => ({ header: c.header, width: c.width })),
-        ],
-      });
-      return new ResultsWorkbook(w, sheet, header);
+      const columns = [
+        ...header.map((h) => ({ header: h, width: Math.min(40, Math.max(10, h.length + 2)) })),
+        ...RESULT_COLUMNS.map((c) => ({ header: c.header, width: c.width })),
+      ];
+      const sheet = await w.sheet('Résultats', { columns });
+      return new ResultsWorkbook(w, sheet, header, columns, opts.rowsPerSheet ?? XLSX_MAX_ROWS - 1);
     } catch (err) {
       await w.abort();
       throw err;
@@ -301,11 +311,15 @@ export class ResultsWorkbook {
   }
 
   async add(rows: readonly StoredRow[]): Promise<void> {
-    for (const r of rows)
+    for (const r of rows) {
+      // the header row counts in a sheet's rows
+      if (this.sheet.rowCount > this.rowsPerSheet)
+        this.sheet = await this.w.sheet(`Résultats (${++this.sheets})`, { columns: this.columns });
       await this.sheet.addRow([
         ...this.header.map((_h, i) => r.fields[i] ?? null),
         ...RESULT_COLUMNS.map((c) => c.value(r)),
       ]);
+    }
   }
 
   /** Writes the legend sheet and closes the file. */
@@ -320,6 +334,11 @@ export class ResultsWorkbook {
       '(colonnes du fichier envoyé)',
       'Reprises telles quelles, dans le même ordre, une ligne par ligne du fichier.',
     ]);
+    if (this.sheets > 1)
+      await legend.addRow([
+        `(feuilles Résultats à Résultats (${this.sheets}))`,
+        `Une feuille tient au plus ${this.rowsPerSheet.toLocaleString('fr-FR')} lignes : les lignes suivantes continuent sur la feuille d’après, dans l’ordre du fichier.`,
+      ]);
     for (const c of RESULT_COLUMNS) await legend.addRow([c.header, c.legend]);
     await legend.addRow([
       'Source',

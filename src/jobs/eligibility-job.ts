@@ -12,7 +12,7 @@ import type { Store } from '../store/store.js';
 import { BulkInputError, parseBulkInput, type BulkInputOptions } from './bulk-input.js';
 import type { BulkRow } from './bulk-row.js';
 import { LiveResultsXlsx } from './live-results-xlsx.js';
-import { RESULT_FILE_MAX_BYTES, storeResultXlsx } from './result-file.js';
+import { storeResultXlsx } from './result-file.js';
 import { finishJob, heartbeat, jobInfo, releaseJob, type JobInfo } from './job-store.js';
 import { addBulkJobTests } from '../stats/usage.js';
 
@@ -35,10 +35,11 @@ export interface RunOptions {
   /**
    * Runs after the last row is committed and before the job is marked done: the CLI writes its
    * file there, so a process killed while writing leaves the job unfinished and the same command
-   * resumes it (every row already stored) instead of starting a new one. `xlsx` is the results
-   * workbook written while the job ran, when it was (see `liveXlsx`).
+   * resumes it (every row already stored) instead of starting a new one. `xlsx` is the file of
+   * the results workbook written while the job ran, when it was (see `liveXlsx`); it is removed
+   * once this returns.
    */
-  beforeFinish?: (xlsx: Buffer | null) => Promise<void>;
+  beforeFinish?: (xlsx: string | null) => Promise<void>;
   /**
    * Write the results workbook while the job runs, on a worker thread (live-results-xlsx.ts):
    * default true. Only a job run from its first row gets one; a resumed job's is rebuilt from its
@@ -129,16 +130,26 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
     }
     if (chunk.length) await flush();
     await committing;
-    // a workbook larger than RESULT_FILE_MAX_BYTES comes back null, without a warning: by design
-    const xlsx = live
-      ? await live.finish(RESULT_FILE_MAX_BYTES).catch((err: unknown) => withoutWorkbook(id, err))
-      : null;
     // closing the workbook and what comes before finishing take time: the job is still held
-    await heartbeat(store, id, done);
-    if (xlsx && opts.storeXlsx !== false)
-      // its own statement: a workbook that cannot be stored costs the head start, not the job
-      await storeResultXlsx(store, id, version, xlsx).catch((err: unknown) => withoutWorkbook(id, err));
-    await opts.beforeFinish?.(xlsx);
+    const beforeDone = async (xlsx: string | null) => {
+      await heartbeat(store, id, done);
+      if (xlsx && opts.storeXlsx !== false)
+        // its own transaction: a workbook that cannot be stored costs the head start, not the job
+        await storeResultXlsx(store, id, version, xlsx).catch((err: unknown) => withoutWorkbook(id, err));
+      await opts.beforeFinish?.(xlsx);
+    };
+    if (live) {
+      let closed = false;
+      try {
+        await live.finish((path) => {
+          closed = true;
+          return beforeDone(path);
+        });
+      } catch (err) {
+        if (closed) throw err; // from beforeFinish (the CLI's file): the job's own failure
+        await beforeDone(withoutWorkbook(id, err));
+      }
+    } else await beforeDone(null);
     // its rows count in the public statistics once: in the transaction that marks it done
     await store.transaction(async (tx) => {
       await addBulkJobTests(tx, id);

@@ -3,10 +3,10 @@
  * (results-xlsx-worker.ts), from the same COPY text the job commits: the job's evaluation keeps
  * the main thread, the workbook takes the second core, and the XLSX is ready when the last row is
  * in. At most `MAX_IN_FLIGHT` chunks wait for the worker, so memory stays bounded when it falls
- * behind. A worker that fails only costs the head start: the caller gets `null` and the workbook
- * is rebuilt from the stored rows when asked for.
+ * behind. A worker that fails only costs the head start: the workbook is then written from the
+ * stored rows when asked for.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -72,20 +72,17 @@ export class LiveResultsXlsx {
   }
 
   /**
-   * Writes the legend, closes the workbook and gives its bytes, or `null` when it is larger than
-   * `maxBytes` (kept in memory and in one database value, a workbook has to stay small; a larger
-   * one is written again from the rows, as a stream, when asked for). The temp file and the
-   * worker are gone after.
+   * Writes the legend, closes the workbook and hands its file to `use`; the file and the worker
+   * are gone once `use` has settled. Rejects without calling `use` when the worker failed.
    */
-  async finish(maxBytes: number): Promise<Buffer | null> {
+  async finish<T>(use: (path: string) => Promise<T>): Promise<T> {
     try {
       if (this.failed) throw this.failed;
       await new Promise<void>((resolve, reject) => {
         this.closed = { resolve, reject };
         this.post({ kind: 'close' });
       });
-      if ((await stat(this.path)).size > maxBytes) return null;
-      return await readFile(this.path);
+      return await use(this.path);
     } finally {
       await this.abort();
     }

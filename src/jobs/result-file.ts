@@ -6,52 +6,66 @@
  * It is kept in 1 MB parts, each travelling as base64 text: PGlite converts a bytea parameter byte
  * by byte (job-store.ts), and its memory grows with the largest message it is sent, for good.
  */
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { Queryable, Store } from '../store/store.js';
 
-/**
- * The largest workbook kept (a 100,000-row job's is ~15 MB): it is held whole in memory on the
- * way. A larger one, up to the ~1 M rows of a 50 MB input, is written again from the rows as a
- * stream when it is downloaded.
- */
-export const RESULT_FILE_MAX_BYTES = 64 * 1024 * 1024;
 const PART_BYTES = 1 << 20;
 
-/** Stores a job's workbook, replacing any, in one transaction. */
+/** Stores a job's workbook from its file, 1 MB at a time, replacing any, in one transaction. */
 export async function storeResultXlsx(
   db: Store,
   jobId: string,
   networksVersion: number,
-  xlsx: Buffer,
+  path: string,
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.query(`DELETE FROM jobs.result_file WHERE job_id = $1`, [jobId]);
-    for (let at = 0, part = 0; at < xlsx.length; at += PART_BYTES, part++)
-      await tx.query(
-        `INSERT INTO jobs.result_file (job_id, part, networks_version, bytes) VALUES ($1, $2, $3, decode($4, 'base64'))`,
-        [jobId, part, networksVersion, xlsx.subarray(at, at + PART_BYTES).toString('base64')],
-      );
-  });
+  const file = await open(path);
+  try {
+    const buf = Buffer.alloc(PART_BYTES);
+    await db.transaction(async (tx) => {
+      await tx.query(`DELETE FROM jobs.result_file WHERE job_id = $1`, [jobId]);
+      for (let part = 0; ; part++) {
+        const { bytesRead } = await file.read(buf, 0, PART_BYTES, part * PART_BYTES);
+        if (!bytesRead) break;
+        await tx.query(
+          `INSERT INTO jobs.result_file (job_id, part, networks_version, bytes) VALUES ($1, $2, $3, decode($4, 'base64'))`,
+          [jobId, part, networksVersion, buf.subarray(0, bytesRead).toString('base64')],
+        );
+      }
+    });
+  } finally {
+    await file.close();
+  }
 }
 
-/** The stored workbook of a job, `null` when there is none or its rows have been re-tested since. */
-export async function storedResultXlsx(db: Queryable, jobId: string): Promise<Buffer | null> {
+/** How many parts the stored workbook of a job has; 0 when there is none or its rows have been re-tested since. */
+export async function storedResultParts(db: Queryable, jobId: string): Promise<number> {
   const [f] = await db.query<{ parts: number }>(
     `SELECT count(*)::int AS parts FROM jobs.result_file f
       WHERE f.job_id = $1
         AND f.networks_version = (SELECT max(r.networks_version) FROM jobs.eligibility_row r WHERE r.job_id = $1)`,
     [jobId],
   );
-  if (!f?.parts) return null;
-  const parts: Buffer[] = [];
-  for (let part = 0; part < f.parts; part++) {
-    const [p] = await db.query<{ b64: string }>(
-      `SELECT encode(bytes, 'base64') AS b64 FROM jobs.result_file WHERE job_id = $1 AND part = $2`,
-      [jobId, part],
-    );
-    if (!p) return null; // replaced meanwhile (the job was stored again): the caller rebuilds it
-    parts.push(Buffer.from(p.b64, 'base64'));
-  }
-  return Buffer.concat(parts);
+  return f?.parts ?? 0;
+}
+
+/**
+ * The stored workbook of a job as a stream, one part read at a time (memory stays flat whatever
+ * its size). Fails if a part has gone meanwhile (a re-test dropped it).
+ */
+export function storedResultStream(db: Queryable, jobId: string, parts: number): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let part = 0; part < parts; part++) {
+        const [p] = await db.query<{ b64: string }>(
+          `SELECT encode(bytes, 'base64') AS b64 FROM jobs.result_file WHERE job_id = $1 AND part = $2`,
+          [jobId, part],
+        );
+        if (!p) throw new Error(`job ${jobId}: part ${part} of its stored workbook is gone`);
+        yield Buffer.from(p.b64, 'base64');
+      }
+    })(),
+  );
 }
 
 /** Drops the workbooks of jobs whose rows a re-test has just rewritten (they would no longer be sent). */

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { buffer } from 'node:stream/consumers';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
 import { writeResultsXlsx } from '../../src/jobs/bulk-results.js';
 import { runEligibilityJob } from '../../src/jobs/eligibility-job.js';
-import { storeResultXlsx, storedResultXlsx } from '../../src/jobs/result-file.js';
+import { storeResultXlsx, storedResultParts, storedResultStream } from '../../src/jobs/result-file.js';
 import { JobRunner } from '../../src/jobs/job-runner.js';
 import { claimJob, jobInfo } from '../../src/jobs/job-store.js';
 import { importNetworks } from '../../src/networks/import-networks.js';
@@ -88,6 +89,11 @@ for (const make of backends()) {
       throw new Error(`job ${id} did not finish`);
     };
 
+    /** The workbook kept with a job, as the download route sends it; null without one. */
+    const storedResultXlsx = async (_s: Store, id: string) => {
+      const parts = await storedResultParts(store, id);
+      return parts ? buffer(storedResultStream(store, id, parts)) : null;
+    };
     const rebuilt = async (id: string) => {
       const path = join(db.dir, `rebuilt-${id}.xlsx`);
       await writeResultsXlsx(store, id, path);
@@ -320,7 +326,11 @@ for (const make of backends()) {
         [id],
       );
       const bytes = randomBytes(2.5 * 1024 * 1024);
-      await storeResultXlsx(store, id, 7, bytes);
+      const file = (b: Buffer) => {
+        const path = join(db.dir, 'parts-test.bin');
+        return writeFile(path, b).then(() => path);
+      };
+      await storeResultXlsx(store, id, 7, await file(bytes));
       const parts = await store.query(`SELECT part FROM jobs.result_file WHERE job_id = $1 ORDER BY part`, [
         id,
       ]);
@@ -330,10 +340,10 @@ for (const make of backends()) {
       );
       assert.ok((await storedResultXlsx(store, id))?.equals(bytes));
       // stored again, smaller: replaced whole, no part of the first one left
-      await storeResultXlsx(store, id, 7, bytes.subarray(0, 1000));
+      await storeResultXlsx(store, id, 7, await file(bytes.subarray(0, 1000)));
       assert.ok((await storedResultXlsx(store, id))?.equals(bytes.subarray(0, 1000)));
       // written at another networks version than its rows: not sent
-      await storeResultXlsx(store, id, 6, bytes);
+      await storeResultXlsx(store, id, 6, await file(bytes));
       assert.equal(await storedResultXlsx(store, id), null);
       await store.query(`DELETE FROM jobs.eligibility_row WHERE job_id = $1`, [id]);
     });

@@ -12,6 +12,7 @@ import {
 import { LiveResultsXlsx } from '../../src/jobs/live-results-xlsx.js';
 import type { BulkResult } from '../../src/networks/bulk-eligibility.js';
 import { parseCopyText } from '../../src/store/copy-text.js';
+import { readZip } from '../helpers/read-zip.js';
 
 function result(i: number): BulkResult {
   const ok = i % 7 !== 3;
@@ -57,8 +58,7 @@ test('the workbook written on the worker is the one written in-process from the 
     // chunks as a job sends them, more than the worker's queue holds at once
     for (let i = 0; i < rows.length; i += 300)
       await live.add(resultCopyLines('job1', rows.slice(i, i + 300)));
-    const bytes = await live.finish(64 << 20);
-    assert.ok(bytes);
+    const bytes = await live.finish((path) => readFile(path));
     assert.equal(bytes.subarray(0, 2).toString(), 'PK');
 
     const path = join(dir, 'direct.xlsx');
@@ -88,14 +88,51 @@ test('a worker that fails makes finish reject, and add no longer waits on it', a
   const bad = resultCopyLines('job1', rows.slice(0, 3)).replace('["R0"', '{R0');
   await live.add(bad);
   for (let i = 0; i < 10; i++) await live.add(resultCopyLines('job1', rows.slice(0, 10)));
-  await assert.rejects(live.finish(64 << 20), /results workbook: .*JSON/s);
+  let used = false;
+  await assert.rejects(
+    live.finish(async () => {
+      used = true;
+    }),
+    /results workbook: .*JSON/s,
+  );
+  assert.equal(used, false);
   assert.ok(live.error);
 });
 
-test('a workbook larger than the limit is not handed over (it is rebuilt from the rows when asked for)', async () => {
+test('the file handed to finish is gone once its user is done', async () => {
   const live = await LiveResultsXlsx.start(HEADER);
   await live.add(resultCopyLines('job1', rows.slice(0, 100)));
-  assert.equal(await live.finish(1000), null);
+  const path = await live.finish(async (p) => {
+    assert.equal((await readFile(p)).subarray(0, 2).toString(), 'PK');
+    return p;
+  });
+  await assert.rejects(readFile(path), { code: 'ENOENT' });
+});
+
+test('past the rows a sheet holds, the results go on in « Résultats (2) », « Résultats (3) », same header', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'batid-live-test-'));
+  try {
+    const path = join(dir, 'sheets.xlsx');
+    const book = await ResultsWorkbook.create(path, HEADER, { rowsPerSheet: 10 });
+    await book.add(rows.slice(0, 25).map((r) => ({ ...r, change: null })));
+    await book.close();
+    const entries = new Map(readZip(await readFile(path)).map((e) => [e.name, e.data.toString('utf8')]));
+    const workbook = entries.get('xl/workbook.xml')!;
+    assert.deepEqual(
+      [...workbook.matchAll(/<sheet name="([^"]+)"/g)].map((m) => m[1]),
+      ['Résultats', 'Résultats (2)', 'Résultats (3)', 'Légende'],
+    );
+    const refs = (n: number) =>
+      [...entries.get(`xl/worksheets/sheet${n}.xml`)!.matchAll(/<c r="A(\d+)"[^>]*><is><t>([^<]*)</g)].map(
+        (m) => `${m[1]}:${m[2]}`,
+      );
+    assert.deepEqual(refs(1), ['1:ref', ...Array.from({ length: 10 }, (_v, i) => `${i + 2}:R${i}`)]);
+    assert.deepEqual(refs(2), ['1:ref', ...Array.from({ length: 10 }, (_v, i) => `${i + 2}:R${i + 10}`)]);
+    assert.deepEqual(refs(3), ['1:ref', ...Array.from({ length: 5 }, (_v, i) => `${i + 2}:R${i + 20}`)]);
+    assert.match(entries.get('xl/worksheets/sheet4.xml')!, /continuent sur la feuille/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('abort while add() waits for the worker: add returns, nothing is left behind', async () => {
