@@ -13,7 +13,7 @@ import { BulkInputError, parseBulkInput, type BulkInputOptions } from './bulk-in
 import type { BulkRow } from './bulk-row.js';
 import { LiveResultsXlsx } from './live-results-xlsx.js';
 import { storeResultXlsx } from './result-file.js';
-import { finishJob, heartbeat, jobInfo, releaseJob, type JobInfo } from './job-store.js';
+import { finishJob, heartbeat, jobInfo, jobInput, releaseJob, type JobInfo } from './job-store.js';
 import { addBulkJobTests } from '../stats/usage.js';
 
 export const CHUNK_ROWS = 2000;
@@ -52,16 +52,16 @@ export interface RunOptions {
 
 /** Runs a job this process has claimed (job-store.ts claimJob) to its end; its final state. */
 export async function runEligibilityJob(store: Store, id: string, opts: RunOptions = {}): Promise<JobInfo> {
-  // the file as base64 text, as it was written (job-store.ts createEligibilityJob)
-  const [job] = await store.query<{ input: string; options: BulkInputOptions; rows_done: number }>(
-    `SELECT encode(input, 'base64') AS input, options, rows_done FROM jobs.job WHERE id = $1`,
+  const [job] = await store.query<{ options: BulkInputOptions; rows_done: number }>(
+    `SELECT options, rows_done FROM jobs.job WHERE id = $1`,
     [id],
   );
   if (!job) throw new Error(`no job ${id}`);
+  const bytes = await jobInput(store, id);
   let live: LiveResultsXlsx | null = null;
   let committing: Promise<void> = Promise.resolve();
   try {
-    const input = parseBulkInput(Buffer.from(job.input, 'base64'), job.options);
+    const input = parseBulkInput(bytes, job.options);
     const total = input.countRows();
     await store.query(`UPDATE jobs.job SET rows_total = $2, reading = $3::jsonb WHERE id = $1`, [
       id,

@@ -1,18 +1,16 @@
 /**
  * The results workbook a job wrote while it ran (live-results-xlsx.ts), kept in jobs.result_file
- * (migration 0014) so that any server process can send it. It stands for the job's rows as long as
- * they carry the networks version it was written at: a re-test after a networks import bumps that
- * version on the rows it re-evaluates (retest.ts), and the workbook is then rebuilt from the rows.
- * It is kept in 1 MB parts, each travelling as base64 text: PGlite converts a bytea parameter byte
- * by byte (job-store.ts), and its memory grows with the largest message it is sent, for good.
+ * (migration 0014) in 1 MB parts (parts.ts) so that any server process can send it. It stands for
+ * the job's rows as long as they carry the networks version it was written at: a re-test after a
+ * networks import bumps that version on the rows it re-evaluates (retest.ts), and the workbook is
+ * then written again from the rows.
  */
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Queryable, Store } from '../store/store.js';
+import { partsOf, readParts } from './parts.js';
 
-const PART_BYTES = 1 << 20;
-
-/** Stores a job's workbook from its file, 1 MB at a time, replacing any, in one transaction. */
+/** Stores a job's workbook from its file, a part at a time, replacing any, in one transaction. */
 export async function storeResultXlsx(
   db: Store,
   jobId: string,
@@ -21,17 +19,14 @@ export async function storeResultXlsx(
 ): Promise<void> {
   const file = await open(path);
   try {
-    const buf = Buffer.alloc(PART_BYTES);
     await db.transaction(async (tx) => {
       await tx.query(`DELETE FROM jobs.result_file WHERE job_id = $1`, [jobId]);
-      for (let part = 0; ; part++) {
-        const { bytesRead } = await file.read(buf, 0, PART_BYTES, part * PART_BYTES);
-        if (!bytesRead) break;
+      let part = 0;
+      for await (const b64 of partsOf(file))
         await tx.query(
           `INSERT INTO jobs.result_file (job_id, part, networks_version, bytes) VALUES ($1, $2, $3, decode($4, 'base64'))`,
-          [jobId, part, networksVersion, buf.subarray(0, bytesRead).toString('base64')],
+          [jobId, part++, networksVersion, b64],
         );
-      }
     });
   } finally {
     await file.close();
@@ -54,18 +49,7 @@ export async function storedResultParts(db: Queryable, jobId: string): Promise<n
  * its size). Fails if a part has gone meanwhile (a re-test dropped it).
  */
 export function storedResultStream(db: Queryable, jobId: string, parts: number): Readable {
-  return Readable.from(
-    (async function* () {
-      for (let part = 0; part < parts; part++) {
-        const [p] = await db.query<{ b64: string }>(
-          `SELECT encode(bytes, 'base64') AS b64 FROM jobs.result_file WHERE job_id = $1 AND part = $2`,
-          [jobId, part],
-        );
-        if (!p) throw new Error(`job ${jobId}: part ${part} of its stored workbook is gone`);
-        yield Buffer.from(p.b64, 'base64');
-      }
-    })(),
-  );
+  return Readable.from(readParts(db, 'jobs.result_file', jobId, parts));
 }
 
 /** Drops the workbooks of jobs whose rows a re-test has just rewritten (they would no longer be sent). */

@@ -11,7 +11,7 @@ import { writeResultsXlsx } from '../../src/jobs/bulk-results.js';
 import { runEligibilityJob } from '../../src/jobs/eligibility-job.js';
 import { storeResultXlsx, storedResultParts, storedResultStream } from '../../src/jobs/result-file.js';
 import { JobRunner } from '../../src/jobs/job-runner.js';
-import { claimJob, jobInfo } from '../../src/jobs/job-store.js';
+import { claimJob, createEligibilityJob, jobInfo, jobInput } from '../../src/jobs/job-store.js';
 import { importNetworks } from '../../src/networks/import-networks.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
@@ -346,6 +346,26 @@ for (const make of backends()) {
       await storeResultXlsx(store, id, 6, await file(bytes));
       assert.equal(await storedResultXlsx(store, id), null);
       await store.query(`DELETE FROM jobs.eligibility_row WHERE job_id = $1`, [id]);
+    });
+
+    test('a job’s input is kept in 1 MB parts; a job stored before them keeps its one value', async () => {
+      const bytes = randomBytes(2.5 * 1024 * 1024);
+      const id = await createEligibilityJob(store, { name: 'parts.csv', bytes, options: {} });
+      const parts = await store.query(`SELECT part FROM jobs.job_input WHERE job_id = $1 ORDER BY part`, [
+        id,
+      ]);
+      assert.deepEqual(
+        parts.map((p) => p.part),
+        [0, 1, 2],
+      );
+      assert.ok((await jobInput(store, id)).equals(bytes));
+      const legacy = Buffer.from('adresse\n1 rue de la Paix 03000 Moulins\n');
+      await store.query(
+        `INSERT INTO jobs.job (id, kind, status, input_name, input, input_sha256, options)
+         VALUES ('legacy-input', 'eligibility_bulk', 'done', 'old.csv', decode($1, 'base64'), 'x', '{}')`,
+        [legacy.toString('base64')],
+      );
+      assert.ok((await jobInput(store, 'legacy-input')).equals(legacy));
     });
 
     test('batid eligibility IN --out OUT.xlsx / OUT.csv: same engine from the CLI', async () => {
