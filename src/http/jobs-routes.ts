@@ -8,7 +8,8 @@ import { createEligibilityJob, jobInfo, type JobInfo } from '../jobs/job-store.j
 import type { Store } from '../store/store.js';
 import { badRequest, HttpError, notFound } from './errors.js';
 import { sendXlsx, sendXlsxBytes } from './xlsx-reply.js';
-import { storedResultParts, storedResultStream } from '../jobs/result-file.js';
+import { storedResult, storedResultStream } from '../jobs/result-file.js';
+import { primaryOf } from '../store/routed-store.js';
 import { LONG_HANDLER_TIMEOUT_MS } from './limits.js';
 
 const RAW_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/octet-stream'];
@@ -211,8 +212,14 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
       const j = await doneJob(store, req.params.id);
       const name = `eligibilite-${j.id}.xlsx`;
       // the workbook written while the job ran, if its rows have not been re-tested since
-      const parts = await storedResultParts(store, j.id);
-      if (parts) return sendXlsxBytes(reply, name, storedResultStream(store, j.id, parts));
+      const stored = await storedResult(primaryOf(store), j.id);
+      if (stored)
+        return sendXlsxBytes(
+          reply.header('content-length', stored.size),
+          name,
+          // read after this handler returns: on the primary, where the job was written
+          storedResultStream(primaryOf(store), j.id, stored.parts),
+        );
       return sendXlsx(reply, name, (path) => writeResultsXlsx(store, j.id, path));
     },
   );

@@ -296,6 +296,9 @@ export class ResultsWorkbook {
     header: readonly string[],
     opts: { rowsPerSheet?: number } = {},
   ): Promise<ResultsWorkbook> {
+    const rowsPerSheet = opts.rowsPerSheet ?? XLSX_MAX_ROWS - 1;
+    if (!Number.isInteger(rowsPerSheet) || rowsPerSheet < 1 || rowsPerSheet > XLSX_MAX_ROWS - 1)
+      throw new RangeError(`rowsPerSheet: ${rowsPerSheet}, expected 1 to ${XLSX_MAX_ROWS - 1}`);
     const w = await XlsxWriter.create(path);
     try {
       const columns = [
@@ -303,7 +306,7 @@ export class ResultsWorkbook {
         ...RESULT_COLUMNS.map((c) => ({ header: c.header, width: c.width })),
       ];
       const sheet = await w.sheet('Résultats', { columns });
-      return new ResultsWorkbook(w, sheet, header, columns, opts.rowsPerSheet ?? XLSX_MAX_ROWS - 1);
+      return new ResultsWorkbook(w, sheet, header, columns, rowsPerSheet);
     } catch (err) {
       await w.abort();
       throw err;

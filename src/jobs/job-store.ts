@@ -5,8 +5,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Queryable, Store } from '../store/store.js';
-import { partsOf, readParts } from './parts.js';
+import type { Queryable } from '../store/store.js';
+import { readParts, writeParts } from './parts.js';
 
 export type JobStatus = 'pending' | 'running' | 'done' | 'failed';
 
@@ -40,30 +40,30 @@ export function sha256(bytes: Uint8Array, options: object): string {
   return createHash('sha256').update(bytes).update(JSON.stringify(options)).digest('hex');
 }
 
-/** A new pending bulk eligibility job holding its input file (in parts: parts.ts); its id. */
+/**
+ * A new pending bulk eligibility job holding its input file; its id. The file's parts go first
+ * (parts.ts), the job's row last: a job is claimable only with its whole input, and no
+ * transaction holds PGlite's single engine while a 50 MB upload goes in. A process that dies in
+ * between leaves parts of no job, which nothing reads.
+ */
 export async function createEligibilityJob(
-  db: Store,
+  db: Queryable,
   input: { name: string; bytes: Uint8Array; options: object },
 ): Promise<string> {
   const id = randomUUID();
-  // one transaction: a job is claimable only with its whole input
-  await db.transaction(async (tx) => {
-    await tx.query(
-      `INSERT INTO jobs.job (id, kind, status, input_name, input_sha256, options)
-       VALUES ($1, 'eligibility_bulk', 'pending', $2, $3, $4::jsonb)`,
-      [id, input.name, sha256(input.bytes, input.options), JSON.stringify(input.options)],
-    );
-    let part = 0;
-    for await (const b64 of partsOf(input.bytes))
-      await tx.query(
-        `INSERT INTO jobs.job_input (job_id, part, bytes) VALUES ($1, $2, decode($3, 'base64'))`,
-        [id, part++, b64],
-      );
-  });
+  await writeParts(db, 'jobs.job_input', id, input.bytes);
+  await db.query(
+    `INSERT INTO jobs.job (id, kind, status, input_name, input_sha256, options)
+     VALUES ($1, 'eligibility_bulk', 'pending', $2, $3, $4::jsonb)`,
+    [id, input.name, sha256(input.bytes, input.options), JSON.stringify(input.options)],
+  );
   return id;
 }
 
-/** A job's input file: its parts, or the one value of a job created before they were (migration 0015). */
+/**
+ * A job's input file: its parts, or the one value of a job created before them (migration 0015).
+ * All its parts are there: they were written before the job's row (createEligibilityJob).
+ */
 export async function jobInput(db: Queryable, id: string): Promise<Buffer> {
   const [j] = await db.query<{ parts: number; legacy: string | null }>(
     `SELECT (SELECT count(*)::int FROM jobs.job_input i WHERE i.job_id = $1) AS parts,

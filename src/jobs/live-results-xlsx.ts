@@ -84,7 +84,8 @@ export class LiveResultsXlsx {
       });
       return await use(this.path);
     } finally {
-      await this.abort();
+      // `use` has done its work: a temp dir that cannot be removed is not the caller's failure
+      await this.abort().catch((err: unknown) => process.emitWarning(`results workbook: ${String(err)}`));
     }
   }
 

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
 import { writeResultsXlsx } from '../../src/jobs/bulk-results.js';
 import { runEligibilityJob } from '../../src/jobs/eligibility-job.js';
-import { storeResultXlsx, storedResultParts, storedResultStream } from '../../src/jobs/result-file.js';
+import { storeResultXlsx, storedResult, storedResultStream } from '../../src/jobs/result-file.js';
 import { JobRunner } from '../../src/jobs/job-runner.js';
 import { claimJob, createEligibilityJob, jobInfo, jobInput } from '../../src/jobs/job-store.js';
 import { importNetworks } from '../../src/networks/import-networks.js';
@@ -91,8 +91,8 @@ for (const make of backends()) {
 
     /** The workbook kept with a job, as the download route sends it; null without one. */
     const storedResultXlsx = async (_s: Store, id: string) => {
-      const parts = await storedResultParts(store, id);
-      return parts ? buffer(storedResultStream(store, id, parts)) : null;
+      const f = await storedResult(store, id);
+      return f ? buffer(storedResultStream(store, id, f.parts)) : null;
     };
     const rebuilt = async (id: string) => {
       const path = join(db.dir, `rebuilt-${id}.xlsx`);
@@ -167,6 +167,7 @@ for (const make of backends()) {
       const bytes = out.rawPayload;
       assert.equal(bytes.subarray(0, 2).toString(), 'PK');
       assert.ok(bytes.includes('xl/worksheets/sheet2.xml'), 'two sheets');
+      assert.equal(Number(out.headers['content-length']), bytes.length);
       // it is the workbook written while the job ran, the same bytes as one rebuilt from the rows
       const kept = await storedResultXlsx(store, jobId);
       assert.ok(kept, 'a workbook kept in jobs.result_file');
@@ -306,8 +307,8 @@ for (const make of backends()) {
       assert.match(rows.find((x) => x[0] === 'P0')![evo]!, /n’est plus dans un PDP/);
       // the workbook written while the job ran is dropped with its rows re-tested; the new one has the changes
       assert.equal(await storedResultXlsx(store, jobId), null);
-      const kept = await store.query(`SELECT 1 FROM jobs.result_file WHERE job_id = $1`, [jobId]);
-      assert.equal(kept.length, 0);
+      for (const t of ['jobs.result_file', 'jobs.result_file_part'])
+        assert.equal((await store.query(`SELECT 1 FROM ${t} WHERE job_id = $1`, [jobId])).length, 0, t);
       const x = await app.inject(pro.with({ url: `/v1/jobs/${jobId}/result.xlsx` }));
       assert.ok(x.rawPayload.equals(await rebuilt(jobId)));
       // re-importing the same networks again changes nothing more
@@ -331,9 +332,10 @@ for (const make of backends()) {
         return writeFile(path, b).then(() => path);
       };
       await storeResultXlsx(store, id, 7, await file(bytes));
-      const parts = await store.query(`SELECT part FROM jobs.result_file WHERE job_id = $1 ORDER BY part`, [
-        id,
-      ]);
+      const parts = await store.query(
+        `SELECT part FROM jobs.result_file_part WHERE job_id = $1 ORDER BY part`,
+        [id],
+      );
       assert.deepEqual(
         parts.map((p) => p.part),
         [0, 1, 2],
@@ -342,6 +344,7 @@ for (const make of backends()) {
       // stored again, smaller: replaced whole, no part of the first one left
       await storeResultXlsx(store, id, 7, await file(bytes.subarray(0, 1000)));
       assert.ok((await storedResultXlsx(store, id))?.equals(bytes.subarray(0, 1000)));
+      assert.deepEqual(await storedResult(store, id), { parts: 1, size: 1000 });
       // written at another networks version than its rows: not sent
       await storeResultXlsx(store, id, 6, await file(bytes));
       assert.equal(await storedResultXlsx(store, id), null);

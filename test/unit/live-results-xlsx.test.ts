@@ -135,6 +135,14 @@ test('past the rows a sheet holds, the results go on in « Résultats (2) », «
   }
 });
 
+test('a sheet holds 1 to 1,048,575 data rows', async () => {
+  for (const n of [0, 1_048_576, 2.5])
+    await assert.rejects(
+      ResultsWorkbook.create(join(tmpdir(), 'never.xlsx'), HEADER, { rowsPerSheet: n }),
+      RangeError,
+    );
+});
+
 test('abort while add() waits for the worker: add returns, nothing is left behind', async () => {
   const live = await LiveResultsXlsx.start(HEADER);
   const text = resultCopyLines('job1', rows);
