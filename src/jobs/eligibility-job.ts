@@ -46,7 +46,7 @@ export interface RunOptions {
    * rows when asked for.
    */
   liveXlsx?: boolean;
-  /** Keep that workbook in jobs.result_file for the download route (result-file.ts): default true. */
+  /** Keep that workbook with the job for the download route (result-file.ts): default true. */
   storeXlsx?: boolean;
 }
 
@@ -134,7 +134,7 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
     const beforeDone = async (xlsx: string | null) => {
       await heartbeat(store, id, done);
       if (xlsx && opts.storeXlsx !== false)
-        // its own transaction: a workbook that cannot be stored costs the head start, not the job
+        // apart from the job's own writes: a workbook that cannot be stored costs the head start, not the job
         await storeResultXlsx(store, id, version, xlsx).catch((err: unknown) => withoutWorkbook(id, err));
       await opts.beforeFinish?.(xlsx);
     };

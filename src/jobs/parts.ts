@@ -10,13 +10,13 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Queryable } from '../store/store.js';
 
-export const PART_BYTES = 1 << 20;
+const PART_BYTES = 1 << 20;
 
-/** The tables that hold parts: (job_id, part, bytes) plus their own columns. */
+/** The tables that hold parts: (job_id, part, bytes). */
 export type PartsTable = 'jobs.job_input' | 'jobs.result_file_part';
 
 /** A file's bytes, or an open file read from its start, in parts of PART_BYTES (base64). */
-export async function* partsOf(source: Uint8Array | FileHandle): AsyncGenerator<string> {
+async function* partsOf(source: Uint8Array | FileHandle): AsyncGenerator<string> {
   if (source instanceof Uint8Array) {
     const b = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
     for (let at = 0; at < b.length; at += PART_BYTES)
