@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { BulkResult } from '../networks/bulk-eligibility.js';
 import { copyValue } from '../ingest/values.js';
+import { parseCopyText } from '../store/copy-text.js';
 import type { Queryable, Store } from '../store/store.js';
 import { XlsxWriter, type XlsxColumn, type XlsxSheet } from './xlsx-writer.js';
 import { XLSX_MAX_ROWS } from './xlsx-sheet.js';
@@ -209,6 +210,11 @@ const STORED: readonly [keyof StoredRow, (v: string | null) => unknown][] = [
   ['change', TEXT],
 ];
 const STORED_SQL = STORED.map(([k]) => k).join(', ');
+
+/** The rows of `resultCopyLines` text as they will be read back (no `change` yet: only a re-test sets it). */
+export function resultRowsOfCopy(text: string): StoredRow[] {
+  return parseCopyText(text).map((f) => storedRowOf([...f.slice(1), null]));
+}
 
 /** A stored row from its COPY fields, in STORED order (the evaluation's, then `change`). */
 export function storedRowOf(f: readonly (string | null)[]): StoredRow {

@@ -5,8 +5,7 @@
  * `rows`, `closed`, or `error`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { parseCopyText } from '../store/copy-text.js';
-import { ResultsWorkbook, storedRowOf } from './bulk-results.js';
+import { ResultsWorkbook, resultRowsOfCopy } from './bulk-results.js';
 
 export interface ResultsWorkerInit {
   path: string;
@@ -33,8 +32,7 @@ let queue: Promise<void> = ResultsWorkbook.create(init.path, init.header).then((
 async function handle(m: ResultsWorkerIn): Promise<void> {
   if (failed || !book) return;
   if (m.kind === 'rows') {
-    // each row as it will be read back: no `change` yet (only a re-test sets it)
-    await book.add(parseCopyText(m.text).map((f) => storedRowOf([...f.slice(1), null])));
+    await book.add(resultRowsOfCopy(m.text));
     send({ kind: 'ack' });
   } else {
     await book.close();

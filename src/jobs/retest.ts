@@ -68,6 +68,7 @@ export async function retestStoredResults(store: Store): Promise<{ rows: number;
   let rows = 0;
   let changed = 0;
   let after: [string, number] = ['', -1];
+  const jobs = new Set<string>();
   for (;;) {
     const page = await store.query<Stored>(
       `SELECT job_id, row_no, lon, lat, citycode, type, eligible, id_fcu, in_pdp, existing_status, future_status, distance_m
@@ -107,11 +108,12 @@ export async function retestStoredResults(store: Store): Promise<{ rows: number;
         ),
       ],
     );
-    // their workbooks no longer match their rows (result-file.ts would not send them anyway)
-    await dropResultXlsx(store, [...new Set(page.map((r) => r.job_id))]);
+    for (const r of page) jobs.add(r.job_id);
     rows += page.length;
     const last = page[page.length - 1]!;
     after = [last.job_id, last.row_no];
   }
+  // their workbooks no longer match their rows (result-file.ts would not send them anyway)
+  await dropResultXlsx(store, [...jobs]);
   return { rows, changed };
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   ResultsWorkbook,
   resultCopyLines,
+  resultRowsOfCopy,
   storedRowOf,
   RESULT_COPY_COLUMNS,
 } from '../../src/jobs/bulk-results.js';
@@ -63,9 +64,7 @@ test('the workbook written on the worker is the one written in-process from the 
 
     const path = join(dir, 'direct.xlsx');
     const book = await ResultsWorkbook.create(path, HEADER);
-    await book.add(
-      parseCopyText(resultCopyLines('job1', rows)).map((f) => storedRowOf([...f.slice(1), null])),
-    );
+    await book.add(resultRowsOfCopy(resultCopyLines('job1', rows)));
     await book.close();
     assert.ok(bytes.equals(await readFile(path)));
   } finally {
