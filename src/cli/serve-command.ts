@@ -9,6 +9,7 @@ import { maxConcurrentFromEnv } from '../http/admission.js';
 import { parseRateLimits } from '../http/rate-limit.js';
 import { checkReadUrls, openStore, parseReadUrls, storeOptionsFromEnv } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
+import { sweepTempDirs } from '../util/temp-dir.js';
 import { DB_OPTIONS, USAGE, parse } from './main.js';
 
 export const SERVE_OPTIONS = {
@@ -94,8 +95,21 @@ export function parsePort(v: string | undefined, fallback = 8080): number {
   return n;
 }
 
+/**
+ * Removes what killed BatID processes left in the temp dir (a bulk job's workbook can be hundreds
+ * of MB: src/util/temp-dir.ts); once per server, by its primary.
+ */
+async function sweepLeftovers(): Promise<void> {
+  const swept = await sweepTempDirs();
+  if (swept.removed)
+    process.stdout.write(
+      `removed ${swept.removed} temp dir(s) left by stopped BatID processes (${(swept.bytes / 1e6).toFixed(1)} MB)\n`,
+    );
+}
+
 /** Serves until SIGINT/SIGTERM, then closes the server and the database cleanly. */
 export async function serve(store: Store, host: string, port: number, opts: AppOptions = {}): Promise<void> {
+  if (cluster.isPrimary) await sweepLeftovers();
   const app = await buildApp(store, opts);
   const address = await app.listen({ host, port });
   process.stdout.write(`BatID serving on ${address} (${store.kind} database ${store.location})\n`);
@@ -146,7 +160,10 @@ export async function runServe(args: string[]): Promise<number> {
     return 2;
   }
   const workers = parseWorkers(values.workers, !!options.databaseUrl);
-  if (workers > 1 && cluster.isPrimary) return supervise(workers);
+  if (workers > 1 && cluster.isPrimary) {
+    await sweepLeftovers();
+    return supervise(workers);
+  }
   const store = await openStore(options);
   try {
     await serve(store, values.host ?? '127.0.0.1', port, {

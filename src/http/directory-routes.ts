@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { parseBatid } from '../ids/batid.js';
@@ -14,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { BEARER } from './auth.js';
 import { badRequest, notFound } from './errors.js';
 import { LONG_HANDLER_TIMEOUT_MS } from './limits.js';
+import { makeTempDir } from '../util/temp-dir.js';
 
 const DIRECTORY_MAX_BYTES = 20 * 1024 * 1024;
 /** At most this many rejects are listed in the answer (all are counted). */
@@ -313,7 +313,7 @@ export function directoryRoutes(app: FastifyInstance, store: Store): void {
       async (req) => {
         if (!Buffer.isBuffer(req.body))
           throw badRequest(`expected a CSV body (${RAW_TYPES.join(', ')})`, 'missing_file');
-        const dir = await mkdtemp(join(tmpdir(), 'batid-directory-'));
+        const dir = await makeTempDir('directory');
         const rejects: RejectEntry[] = [];
         try {
           const source = req.query.source ?? 'api';

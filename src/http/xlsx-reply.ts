@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyReply } from 'fastify';
+import { makeTempDir } from '../util/temp-dir.js';
 
 /**
  * Sends a workbook written by `write` into a temp file (an XLSX is a zip: its directory comes
@@ -13,7 +13,7 @@ export async function sendXlsx(
   filename: string,
   write: (path: string) => Promise<void>,
 ): Promise<FastifyReply> {
-  const dir = await mkdtemp(join(tmpdir(), 'batid-xlsx-'));
+  const dir = await makeTempDir('xlsx');
   const path = join(dir, filename);
   try {
     await write(path);

@@ -6,10 +6,10 @@
  * behind. A worker that fails only costs the head start: the workbook is then written from the
  * stored rows when asked for.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { makeTempDir } from '../util/temp-dir.js';
 import type { ResultsWorkerIn, ResultsWorkerInit, ResultsWorkerOut } from './results-xlsx-worker.js';
 
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -45,7 +45,7 @@ export class LiveResultsXlsx {
 
   /** Starts the workbook of a job whose input has these header cells (none without a header row). */
   static async start(header: readonly string[]): Promise<LiveResultsXlsx> {
-    const dir = await mkdtemp(join(tmpdir(), 'batid-results-'));
+    const dir = await makeTempDir('results');
     const path = join(dir, 'results.xlsx');
     const init: ResultsWorkerInit = { path, header: [...header] };
     try {
