@@ -11,6 +11,12 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Queryable } from '../store/store.js';
 
 const PART_BYTES = 1 << 20;
+/**
+ * Parts in flight at once, written or read ahead: on a server they go through the pool side by
+ * side (one at a time, a 15 MB workbook took ~0.5 s to store and ~0.5 s to read back on the bench,
+ * each part a round trip); PGlite runs them one after another anyway. Memory: this many parts.
+ */
+const IN_FLIGHT = 3;
 
 /** The tables that hold parts: (job_id, part, bytes). */
 export type PartsTable = 'jobs.job_input' | 'jobs.result_file_part';
@@ -40,7 +46,10 @@ async function* partsOf(source: Uint8Array | FileHandle): AsyncGenerator<string>
   }
 }
 
-/** Writes the parts of a file for a job, one statement each (`table`: job_id, part, bytes); how many. */
+/**
+ * Writes the parts of a file for a job, one statement each (`table`: job_id, part, bytes), up to
+ * IN_FLIGHT at a time; how many. On failure, the parts already in flight settle before it throws.
+ */
 export async function writeParts(
   db: Queryable,
   table: PartsTable,
@@ -48,28 +57,57 @@ export async function writeParts(
   source: Uint8Array | FileHandle,
 ): Promise<number> {
   let part = 0;
-  for await (const b64 of partsOf(source))
-    await db.query(`INSERT INTO ${table} (job_id, part, bytes) VALUES ($1, $2, decode($3, 'base64'))`, [
-      jobId,
-      part++,
-      b64,
-    ]);
+  const flying = new Set<Promise<unknown>>();
+  const errors: unknown[] = [];
+  for await (const b64 of partsOf(source)) {
+    const write: Promise<unknown> = db
+      .query(`INSERT INTO ${table} (job_id, part, bytes) VALUES ($1, $2, decode($3, 'base64'))`, [
+        jobId,
+        part++,
+        b64,
+      ])
+      .catch((err: unknown) => errors.push(err))
+      .finally(() => flying.delete(write));
+    flying.add(write);
+    if (flying.size >= IN_FLIGHT) await Promise.race(flying);
+    if (errors.length) break;
+  }
+  await Promise.all(flying);
+  if (errors.length) throw errors[0];
   return part;
 }
 
-/** The parts of a job's file, in order, one query each; fails if one is missing. */
+/**
+ * The parts of a job's file, in order, one query each, up to IN_FLIGHT read at once (the next
+ * ones are on their way while one is handed out); fails if one is missing.
+ */
 export async function* readParts(
   db: Queryable,
   table: PartsTable,
   jobId: string,
   count: number,
 ): AsyncGenerator<Buffer> {
-  for (let part = 0; part < count; part++) {
+  const read = async (part: number): Promise<Buffer> => {
     const [p] = await db.query<{ b64: string }>(
       `SELECT encode(bytes, 'base64') AS b64 FROM ${table} WHERE job_id = $1 AND part = $2`,
       [jobId, part],
     );
     if (!p) throw new Error(`job ${jobId}: part ${part} of ${table} is gone`);
-    yield Buffer.from(p.b64, 'base64');
+    return Buffer.from(p.b64, 'base64');
+  };
+  const ahead: Promise<Buffer>[] = [];
+  let next = 0;
+  try {
+    for (let part = 0; part < count; part++) {
+      while (next < count && ahead.length < IN_FLIGHT) {
+        const r = read(next++);
+        r.catch(() => undefined); // awaited in order below; never left unhandled
+        ahead.push(r);
+      }
+      yield await ahead.shift()!;
+    }
+  } finally {
+    // a consumer that stops early (a client gone) leaves no read running behind it
+    await Promise.allSettled(ahead);
   }
 }
