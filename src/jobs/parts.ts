@@ -48,7 +48,8 @@ async function* partsOf(source: Uint8Array | FileHandle): AsyncGenerator<string>
 
 /**
  * Writes the parts of a file for a job, one statement each (`table`: job_id, part, bytes), up to
- * IN_FLIGHT at a time; how many. On failure, the parts already in flight settle before it throws.
+ * IN_FLIGHT at a time; how many. On a failure (a refused part, a file that cannot be read), the
+ * parts in flight settle before it throws.
  */
 export async function writeParts(
   db: Queryable,
@@ -59,20 +60,24 @@ export async function writeParts(
   let part = 0;
   const flying = new Set<Promise<unknown>>();
   const errors: unknown[] = [];
-  for await (const b64 of partsOf(source)) {
-    const write: Promise<unknown> = db
-      .query(`INSERT INTO ${table} (job_id, part, bytes) VALUES ($1, $2, decode($3, 'base64'))`, [
-        jobId,
-        part++,
-        b64,
-      ])
-      .catch((err: unknown) => errors.push(err))
-      .finally(() => flying.delete(write));
-    flying.add(write);
-    if (flying.size >= IN_FLIGHT) await Promise.race(flying);
-    if (errors.length) break;
+  try {
+    for await (const b64 of partsOf(source)) {
+      const write: Promise<unknown> = db
+        .query(`INSERT INTO ${table} (job_id, part, bytes) VALUES ($1, $2, decode($3, 'base64'))`, [
+          jobId,
+          part++,
+          b64,
+        ])
+        .catch((err: unknown) => errors.push(err))
+        .finally(() => flying.delete(write));
+      flying.add(write);
+      if (flying.size >= IN_FLIGHT) await Promise.race(flying);
+      if (errors.length) break;
+    }
+  } finally {
+    // a file that cannot be read fails the write too: after the parts in flight, not before
+    await Promise.all(flying);
   }
-  await Promise.all(flying);
   if (errors.length) throw errors[0];
   return part;
 }

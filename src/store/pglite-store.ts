@@ -76,7 +76,10 @@ const ARRAY_ELEMENTS = [
  * (a sampling allocation profile of the single-address eligibility server put 45 % of its
  * allocations in that copy). PGlite's array parsers read their element's parser from the
  * instance's table, so the kept arrays get parsers that read it from the defaults. The defaults
- * are the process's: every PGlite of BatID opens here and sets the same entries.
+ * are the process's, and PGlite starts each new instance's table from them: any PGlite opened in
+ * this process afterwards parses int8, numeric and date as BatID does (every one of ours opens
+ * here anyway). Do not call `refreshArrayTypes()` on an instance: PGlite would put back array
+ * parsers that read their elements from the emptied table (elements as text).
  */
 export async function slimParsers(db: PGlite): Promise<void> {
   const rows = (

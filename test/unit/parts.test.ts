@@ -29,7 +29,15 @@ function fakeDb(o: { failOnPart?: number } = {}) {
     },
     async exec() {},
   };
-  return { db, rows, most: () => most, running: () => running };
+  return {
+    db,
+    rows,
+    most: () => most,
+    running: () => running,
+    reset: () => {
+      most = 0;
+    },
+  };
 }
 
 test('parts go in side by side and come back in order, whatever order their statements end in', async () => {
@@ -38,10 +46,34 @@ test('parts go in side by side and come back in order, whatever order their stat
   const f = fakeDb();
   assert.equal(await writeParts(f.db, 'jobs.result_file_part', 'j1', file), 6);
   assert.ok(f.most() > 1 && f.most() <= 3, `${f.most()} writes at once`);
+  f.reset();
   const back: Buffer[] = [];
   for await (const b of readParts(f.db, 'jobs.result_file_part', 'j1', 6)) back.push(b);
   assert.ok(Buffer.concat(back).equals(file));
+  assert.ok(f.most() > 1 && f.most() <= 3, `${f.most()} reads at once`);
   assert.equal(f.running(), 0);
+  // a consumer that stops early (a client gone) leaves no read running
+  for await (const b of readParts(f.db, 'jobs.result_file_part', 'j1', 6)) {
+    assert.equal(b.length, 1 << 20);
+    break;
+  }
+  assert.equal(f.running(), 0);
+});
+
+test('a file that cannot be read fails the write after the parts in flight have settled', async () => {
+  const f = fakeDb();
+  let reads = 0;
+  // a FileHandle whose third read fails
+  const file = {
+    read: async (buf: Buffer, offset: number, length: number) => {
+      if (++reads === 3) throw new Error('EIO: read failed');
+      buf.fill(7, offset, offset + length);
+      return { bytesRead: length, buffer: buf };
+    },
+  } as unknown as import('node:fs/promises').FileHandle;
+  await assert.rejects(writeParts(f.db, 'jobs.result_file_part', 'j3', file), /EIO/);
+  assert.equal(f.running(), 0);
+  assert.deepEqual([...f.rows.keys()].sort(), [0, 1]);
 });
 
 test('a refused part fails the write once the parts in flight have settled; a missing part fails the read', async () => {
