@@ -89,22 +89,22 @@ export async function slimParsers(db: PGlite): Promise<void> {
     )
   ).rows;
   const arrays = new Map(rows.map((r) => [String(r.oid), r]));
+  /** Not an array type, or an array of ARRAY_ELEMENTS. */
+  const kept = (k: string) => {
+    const array = arrays.get(k);
+    return !array || ARRAY_ELEMENTS.includes(array.elem);
+  };
   const defaults = types.parsers as Record<string, types.Parser>;
   for (const [k, parse] of Object.entries(db.parsers)) {
+    if (!kept(k)) continue;
     const array = arrays.get(k);
-    if (!array) defaults[k] = parse;
     // PGlite's array parsers read their element's parser from the instance's table, emptied below
-    else if (ARRAY_ELEMENTS.includes(array.elem))
-      defaults[k] = (v: string) =>
-        types.arrayParser(v, defaults[array.elem_oid] ?? ((x: string) => x), array.oid);
+    defaults[k] = array
+      ? (v: string) => types.arrayParser(v, defaults[array.elem_oid] ?? ((x: string) => x), array.oid)
+      : parse;
   }
   db.parsers = {};
-  db.serializers = Object.fromEntries(
-    Object.entries(db.serializers).filter(([k]) => {
-      const array = arrays.get(k);
-      return !array || ARRAY_ELEMENTS.includes(array.elem);
-    }),
-  );
+  db.serializers = Object.fromEntries(Object.entries(db.serializers).filter(([k]) => kept(k)));
 }
 
 /** Embedded PostGIS: PGlite 0.5.8 + pglite-postgis 0.2.8, in-process, data in `dir`. */

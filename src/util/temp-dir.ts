@@ -20,7 +20,8 @@ function pidSpace(): string {
   }
   return createHash('sha1').update(`${hostname()}/${ns}`).digest('hex').slice(0, 8);
 }
-const SPACE = pidSpace();
+/** This process's PID space, as it appears in its temp dirs' names. */
+export const PID_SPACE = pidSpace();
 
 /**
  * `batid-KIND-SPACE-PID-XXXXXX`: the process that made it and where its PID means something are
@@ -34,7 +35,7 @@ const MAX_AGE_MS = 24 * 3600_000;
 
 /** A new temp dir of this process (remove it when done; `sweepTempDirs` removes it if the process dies first). */
 export function makeTempDir(kind: TempKind): Promise<string> {
-  return mkdtemp(join(tmpdir(), `batid-${kind}-${SPACE}-${process.pid}-`));
+  return mkdtemp(join(tmpdir(), `batid-${kind}-${PID_SPACE}-${process.pid}-`));
 }
 
 /** Whether a process with this PID exists (in this PID space; EPERM: it exists, owned by another user). */
@@ -98,14 +99,13 @@ export async function sweepTempDirs(
     const owned = OWNED.exec(e.name);
     const path = join(dir, e.name);
     if (!owned && !AGED.test(e.name)) continue;
+    const pid = owned?.[1] === PID_SPACE ? Number(owned[2]) : null;
+    // a live process of this space keeps its dirs: nothing to read in them
+    if (pid !== null && pid !== process.pid && isAlive(pid)) continue;
     const u = await usage(path);
-    let stale: boolean;
-    if (owned?.[1] === SPACE) {
-      const pid = Number(owned[2]);
-      // a second's margin: mtime and the start time are read from different clocks' roundings
-      stale = pid === process.pid ? u.newest < startedAt - 1000 : !isAlive(pid);
-    } else stale = now - u.newest > MAX_AGE_MS;
-    if (!stale) continue;
+    // a second's margin: mtime and the start time are read from different clocks' roundings
+    if (pid === process.pid && u.newest >= startedAt - 1000) continue;
+    if (pid === null && now - u.newest <= MAX_AGE_MS) continue;
     try {
       await rm(path, { recursive: true });
       out.removed++;
@@ -116,6 +116,3 @@ export async function sweepTempDirs(
   }
   return out;
 }
-
-/** This process's PID space tag (for tests). */
-export const PID_SPACE = SPACE;
