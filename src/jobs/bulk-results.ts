@@ -11,7 +11,7 @@ import type { BulkResult } from '../networks/bulk-eligibility.js';
 import { copyValue } from '../ingest/values.js';
 import { parseCopyText } from '../store/copy-text.js';
 import type { Queryable, Store } from '../store/store.js';
-import { XlsxWriter, type XlsxColumn, type XlsxSheet } from './xlsx-writer.js';
+import { XlsxWriter, type XlsxCell, type XlsxColumn, type XlsxSheet } from './xlsx-writer.js';
 import { XLSX_MAX_ROWS } from './xlsx-sheet.js';
 
 /** A result row as stored (jobs.eligibility_row): the evaluation, plus the last change a re-test found. */
@@ -154,45 +154,44 @@ export const RESULT_COLUMNS: {
 
 const PAGE = 20_000;
 
-/** How a stored column's COPY text becomes a value. */
+/** How a stored column's COPY text becomes a value (`storedRowOf`). */
 const NUM = (v: string | null) => (v === null ? null : Number(v));
 const BOOL = (v: string | null) => (v === null ? null : v === 't');
-const TEXT = (v: string | null) => v;
 const JSON_ARRAY = (v: string | null) => (v === null ? [] : JSON.parse(v));
 
-/** The columns of jobs.eligibility_row an evaluation writes (after job_id), in COPY order, with their reader. */
-export const RESULT_FIELDS: readonly [keyof BulkResult, (v: string | null) => unknown][] = [
-  ['row_no', NUM],
-  ['line', NUM],
-  ['fields', JSON_ARRAY],
-  ['input', TEXT],
-  ['status', TEXT],
-  ['reason', TEXT],
-  ['label', TEXT],
-  ['score', NUM],
-  ['lon', NUM],
-  ['lat', NUM],
-  ['citycode', TEXT],
-  ['batid', TEXT],
-  ['installation', TEXT],
-  ['energy', TEXT],
-  ['type', TEXT],
-  ['eligible', BOOL],
-  ['distance_m', NUM],
-  ['id_fcu', NUM],
-  ['sncu_id', TEXT],
-  ['network_name', TEXT],
-  ['operator', TEXT],
-  ['enrr_rate', NUM],
-  ['co2_acv', NUM],
-  ['in_pdp', BOOL],
-  ['existing_status', TEXT],
-  ['future_status', TEXT],
-  ['untraced', BOOL],
-  ['networks_version', NUM],
+/** The columns of jobs.eligibility_row an evaluation writes (after job_id), in COPY order. */
+export const RESULT_FIELDS: readonly (keyof BulkResult)[] = [
+  'row_no',
+  'line',
+  'fields',
+  'input',
+  'status',
+  'reason',
+  'label',
+  'score',
+  'lon',
+  'lat',
+  'citycode',
+  'batid',
+  'installation',
+  'energy',
+  'type',
+  'eligible',
+  'distance_m',
+  'id_fcu',
+  'sncu_id',
+  'network_name',
+  'operator',
+  'enrr_rate',
+  'co2_acv',
+  'in_pdp',
+  'existing_status',
+  'future_status',
+  'untraced',
+  'networks_version',
 ];
 /** The columns of jobs.eligibility_row a job writes by COPY, in order: its id, then the RESULT_FIELDS. */
-export const RESULT_COPY_COLUMNS = ['job_id', ...RESULT_FIELDS.map(([k]) => k)];
+export const RESULT_COPY_COLUMNS = ['job_id', ...RESULT_FIELDS];
 
 /** Evaluated rows as COPY text in RESULT_COPY_COLUMNS order. */
 export function resultCopyLines(jobId: string, rows: readonly BulkResult[]): string {
@@ -204,23 +203,54 @@ export function resultCopyLines(jobId: string, rows: readonly BulkResult[]): str
   return out;
 }
 
-/** Read back: the evaluation, then the last change a re-test found. */
-const STORED: readonly [keyof StoredRow, (v: string | null) => unknown][] = [
-  ...RESULT_FIELDS,
-  ['change', TEXT],
-];
-const STORED_SQL = STORED.map(([k]) => k).join(', ');
+/** Read back (`storedRowOf`): the evaluation, then the last change a re-test found. */
+export const STORED_COLUMNS: readonly (keyof StoredRow)[] = [...RESULT_FIELDS, 'change'];
+const STORED_SQL = STORED_COLUMNS.join(', ');
 
 /** The rows of `resultCopyLines` text as they will be read back (no `change` yet: only a re-test sets it). */
 export function resultRowsOfCopy(text: string): StoredRow[] {
-  return parseCopyText(text).map((f) => storedRowOf([...f.slice(1), null]));
+  // after the job id
+  return parseCopyText(text).map((f) => storedRowOf(f, 1));
 }
 
-/** A stored row from its COPY fields, in STORED order (the evaluation's, then `change`). */
-export function storedRowOf(f: readonly (string | null)[]): StoredRow {
-  const r: Record<string, unknown> = {};
-  STORED.forEach(([k, parse], i) => (r[k] = parse(f[i] ?? null)));
-  return r as unknown as StoredRow;
+/**
+ * A stored row from its COPY fields in STORED_COLUMNS order (the evaluation's, then `change`), read from
+ * `f[at]` on. Written out rather than looped over the columns: one object shape, no keyed stores — it
+ * runs for every row of a job's workbook. A unit test holds it to STORED_COLUMNS's order.
+ */
+export function storedRowOf(f: readonly (string | null)[], at = 0): StoredRow {
+  const v = (i: number) => f[at + i] ?? null;
+  return {
+    row_no: NUM(v(0))!,
+    line: NUM(v(1))!,
+    fields: JSON_ARRAY(v(2)) as string[],
+    input: v(3),
+    status: v(4) as StoredRow['status'],
+    reason: v(5),
+    label: v(6),
+    score: NUM(v(7)),
+    lon: NUM(v(8)),
+    lat: NUM(v(9)),
+    citycode: v(10),
+    batid: v(11),
+    installation: v(12),
+    energy: v(13),
+    type: v(14),
+    eligible: BOOL(v(15)),
+    distance_m: NUM(v(16)),
+    id_fcu: NUM(v(17)),
+    sncu_id: v(18),
+    network_name: v(19),
+    operator: v(20),
+    enrr_rate: NUM(v(21)),
+    co2_acv: NUM(v(22)),
+    in_pdp: BOOL(v(23)),
+    existing_status: v(24) as StoredRow['existing_status'],
+    future_status: v(25) as StoredRow['future_status'],
+    untraced: BOOL(v(26)),
+    networks_version: NUM(v(27))!,
+    change: v(28),
+  };
 }
 
 /**
@@ -320,14 +350,16 @@ export class ResultsWorkbook {
   }
 
   async add(rows: readonly StoredRow[]): Promise<void> {
+    // one array for every row: addRow turns it into XML before it returns
+    const h = this.header.length;
+    const cells: XlsxCell[] = new Array<XlsxCell>(h + RESULT_COLUMNS.length);
     for (const r of rows) {
       // the header row counts in a sheet's rows
       if (this.sheet.rowCount > this.rowsPerSheet)
         this.sheet = await this.w.sheet(`Résultats (${++this.sheets})`, { columns: this.columns });
-      await this.sheet.addRow([
-        ...this.header.map((_h, i) => r.fields[i] ?? null),
-        ...RESULT_COLUMNS.map((c) => c.value(r)),
-      ]);
+      for (let i = 0; i < h; i++) cells[i] = r.fields[i] ?? null;
+      for (let j = 0; j < RESULT_COLUMNS.length; j++) cells[h + j] = RESULT_COLUMNS[j]!.value(r);
+      await this.sheet.addRow(cells);
     }
   }
 

@@ -9,6 +9,7 @@ import {
   resultRowsOfCopy,
   storedRowOf,
   RESULT_COPY_COLUMNS,
+  STORED_COLUMNS,
 } from '../../src/jobs/bulk-results.js';
 import { LiveResultsXlsx } from '../../src/jobs/live-results-xlsx.js';
 import type { BulkResult } from '../../src/networks/bulk-eligibility.js';
@@ -79,6 +80,21 @@ test('COPY text of results reads back to the same values', () => {
     return storedRowOf([...f.slice(1), null]);
   });
   back.forEach((r, i) => assert.deepEqual(r, { ...rows[i], change: null }));
+  assert.deepEqual(resultRowsOfCopy(resultCopyLines('job1', rows.slice(0, 20))), back);
+});
+
+test('storedRowOf reads the columns in STORED_COLUMNS order, each into its own key', () => {
+  // every field a value no other field of the row has, booleans of each row set apart
+  const a: BulkResult = { ...result(1), eligible: true, in_pdp: false, untraced: null, distance_m: 7 };
+  const b: BulkResult = { ...result(2), eligible: false, in_pdp: null, untraced: true, distance_m: 8 };
+  for (const r of [a, b]) {
+    const [f] = parseCopyText(resultCopyLines('job1', [r]));
+    const back = storedRowOf([...f!.slice(1), 'changed'], 0);
+    assert.deepEqual(Object.keys(back), STORED_COLUMNS);
+    assert.deepEqual(back, { ...r, change: 'changed' });
+    // read from an offset, as resultRowsOfCopy reads after the job id
+    assert.deepEqual(storedRowOf([...f!, 'changed'], 1), back);
+  }
 });
 
 test('a worker that fails makes finish reject, and add no longer waits on it', async () => {
