@@ -210,15 +210,20 @@ const STORED_SQL = STORED_COLUMNS.join(', ');
 /** The rows of `resultCopyLines` text as they will be read back (no `change` yet: only a re-test sets it). */
 export function resultRowsOfCopy(text: string): StoredRow[] {
   // after the job id
-  return parseCopyText(text).map((f) => storedRowOf(f, 1));
+  return parseCopyText(text).map((f) => storedRowAt(f, 1));
+}
+
+/** A stored row from its COPY fields, in STORED_COLUMNS order (the evaluation's, then `change`). */
+export function storedRowOf(f: readonly (string | null)[]): StoredRow {
+  return storedRowAt(f, 0);
 }
 
 /**
- * A stored row from its COPY fields in STORED_COLUMNS order (the evaluation's, then `change`), read from
- * `f[at]` on. Written out rather than looped over the columns: one object shape, no keyed stores — it
- * runs for every row of a job's workbook. A unit test holds it to STORED_COLUMNS's order.
+ * The stored row whose fields start at `f[at]`. Written out rather than looped over the columns:
+ * one object shape, no keyed stores — it runs for every row of a job's workbook. A unit test
+ * holds it to STORED_COLUMNS's order.
  */
-export function storedRowOf(f: readonly (string | null)[], at = 0): StoredRow {
+function storedRowAt(f: readonly (string | null)[], at: number): StoredRow {
   const v = (i: number) => f[at + i] ?? null;
   return {
     row_no: NUM(v(0))!,
