@@ -195,9 +195,11 @@ export class HeatingCache {
   }
 
   async get(buildings: readonly { batid: string; dept: string }[]): Promise<Map<string, BuildingHeating>> {
+    const byDept = new Map<string, Map<string, BuildingHeating>>();
+    for (const b of buildings) if (!byDept.has(b.dept)) byDept.set(b.dept, await this.dept(b.dept));
     const out = new Map<string, BuildingHeating>();
     for (const b of buildings) {
-      const h = (await this.dept(b.dept)).get(b.batid);
+      const h = byDept.get(b.dept)!.get(b.batid);
       if (h) out.set(b.batid, h);
     }
     return out;
