@@ -61,7 +61,7 @@ export class XlsxSheet {
     );
   }
 
-  /** Appends a row; at most one value per column. */
+  /** Appends a row; at most one value per column. The values are read before it returns (the array may be reused). */
   addRow(values: readonly XlsxCell[]): Promise<void> {
     if (this.finished) throw new Error(`sheet "${this.name}" is finished: rows go to the current sheet`);
     if (values.length > this.refs.length)

@@ -10,7 +10,10 @@ import {
   storedRowOf,
   RESULT_COPY_COLUMNS,
   STORED_COLUMNS,
+  storedRows,
+  type StoredRow,
 } from '../../src/jobs/bulk-results.js';
+import type { Store } from '../../src/store/store.js';
 import { LiveResultsXlsx } from '../../src/jobs/live-results-xlsx.js';
 import type { BulkResult } from '../../src/networks/bulk-eligibility.js';
 import { parseCopyText } from '../../src/store/copy-text.js';
@@ -95,6 +98,30 @@ test('storedRowOf reads the columns in STORED_COLUMNS order, each into its own k
     // read after the job id
     assert.deepEqual(resultRowsOfCopy(resultCopyLines('job1', [r])), [{ ...back, change: null }]);
   }
+});
+
+test('storedRows reads every page of rows back, each row from its own fields', async () => {
+  // a database that answers the page after `row_no > $2` from COPY text, as copyOut does
+  const lines = parseCopyText(resultCopyLines('job1', rows.slice(0, 45))).map((f) => [...f.slice(1), null]);
+  const asked: number[] = [];
+  const db = {
+    copyOut: async (_sql: string, params: readonly unknown[]) => {
+      const after = params[1] as number;
+      asked.push(after);
+      return lines.filter((f) => Number(f[0]) > after).slice(0, 20);
+    },
+  } as unknown as Store;
+  const pages: StoredRow[][] = [];
+  for await (const page of storedRows(db, 'job1', 20)) pages.push(page);
+  assert.deepEqual(
+    pages.map((p) => p.length),
+    [20, 20, 5],
+  );
+  assert.deepEqual(asked, [-1, 19, 39, 44]);
+  assert.deepEqual(
+    pages.flat(),
+    rows.slice(0, 45).map((r) => ({ ...r, change: null })),
+  );
 });
 
 test('a worker that fails makes finish reject, and add no longer waits on it', async () => {
