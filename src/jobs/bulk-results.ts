@@ -218,43 +218,45 @@ export function storedRowOf(f: readonly (string | null)[]): StoredRow {
   return storedRowAt(f, 0);
 }
 
+/** Where each stored column is among a row's fields (STORED_COLUMNS order). */
+const POSITION = Object.fromEntries(STORED_COLUMNS.map((k, i) => [k, i])) as Record<keyof StoredRow, number>;
+
 /**
  * The stored row whose fields start at `f[at]`. Written out rather than looped over the columns:
- * one object shape, no keyed stores — it runs for every row of a job's workbook. A unit test
- * holds it to STORED_COLUMNS's order.
+ * one object shape, no keyed stores — it runs for every row of a job's workbook.
  */
 function storedRowAt(f: readonly (string | null)[], at: number): StoredRow {
-  const v = (i: number) => f[at + i] ?? null;
+  const v = (k: keyof StoredRow) => f[at + POSITION[k]] ?? null;
   return {
-    row_no: NUM(v(0))!,
-    line: NUM(v(1))!,
-    fields: JSON_ARRAY(v(2)) as string[],
-    input: v(3),
-    status: v(4) as StoredRow['status'],
-    reason: v(5),
-    label: v(6),
-    score: NUM(v(7)),
-    lon: NUM(v(8)),
-    lat: NUM(v(9)),
-    citycode: v(10),
-    batid: v(11),
-    installation: v(12),
-    energy: v(13),
-    type: v(14),
-    eligible: BOOL(v(15)),
-    distance_m: NUM(v(16)),
-    id_fcu: NUM(v(17)),
-    sncu_id: v(18),
-    network_name: v(19),
-    operator: v(20),
-    enrr_rate: NUM(v(21)),
-    co2_acv: NUM(v(22)),
-    in_pdp: BOOL(v(23)),
-    existing_status: v(24) as StoredRow['existing_status'],
-    future_status: v(25) as StoredRow['future_status'],
-    untraced: BOOL(v(26)),
-    networks_version: NUM(v(27))!,
-    change: v(28),
+    row_no: NUM(v('row_no'))!,
+    line: NUM(v('line'))!,
+    fields: JSON_ARRAY(v('fields')) as string[],
+    input: v('input'),
+    status: v('status') as StoredRow['status'],
+    reason: v('reason'),
+    label: v('label'),
+    score: NUM(v('score')),
+    lon: NUM(v('lon')),
+    lat: NUM(v('lat')),
+    citycode: v('citycode'),
+    batid: v('batid'),
+    installation: v('installation'),
+    energy: v('energy'),
+    type: v('type'),
+    eligible: BOOL(v('eligible')),
+    distance_m: NUM(v('distance_m')),
+    id_fcu: NUM(v('id_fcu')),
+    sncu_id: v('sncu_id'),
+    network_name: v('network_name'),
+    operator: v('operator'),
+    enrr_rate: NUM(v('enrr_rate')),
+    co2_acv: NUM(v('co2_acv')),
+    in_pdp: BOOL(v('in_pdp')),
+    existing_status: v('existing_status') as StoredRow['existing_status'],
+    future_status: v('future_status') as StoredRow['future_status'],
+    untraced: BOOL(v('untraced')),
+    networks_version: NUM(v('networks_version'))!,
+    change: v('change'),
   };
 }
 
