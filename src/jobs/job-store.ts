@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Queryable } from '../store/store.js';
+import type { Queryable, Store } from '../store/store.js';
 import { readParts, writeParts } from './parts.js';
 
 export type JobStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -47,7 +47,7 @@ export function sha256(bytes: Uint8Array, options: object): string {
  * between leaves parts of no job, which nothing reads.
  */
 export async function createEligibilityJob(
-  db: Queryable,
+  db: Store,
   input: { name: string; bytes: Uint8Array; options: object },
 ): Promise<string> {
   const id = randomUUID();
@@ -64,7 +64,7 @@ export async function createEligibilityJob(
  * A job's input file: its parts, or the one value of a job created before them (migration 0015).
  * All its parts are there: they were written before the job's row (createEligibilityJob).
  */
-export async function jobInput(db: Queryable, id: string): Promise<Buffer> {
+export async function jobInput(db: Store, id: string): Promise<Buffer> {
   const [j] = await db.query<{ parts: number; legacy: string | null }>(
     `SELECT (SELECT count(*)::int FROM jobs.job_input i WHERE i.job_id = $1) AS parts,
             CASE WHEN j.input IS NULL THEN NULL ELSE encode(j.input, 'base64') END AS legacy

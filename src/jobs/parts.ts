@@ -1,14 +1,15 @@
 /**
  * Files of jobs kept in the database in 1 MB parts, one row each (a job's input, jobs.job_input;
- * its results workbook, jobs.result_file_part), each part travelling as base64 text, one
- * statement each. No statement carries a whole file: PGlite's memory grows with the largest
- * message it is sent, for good, and it converts a bytea parameter byte by byte (a 5 MB file:
- * 1.9 s as bytea, 0.3 s as base64). Nor does one transaction: it would hold PGlite's single
- * engine for the whole file. Whoever writes parts makes them count with one last row (the job,
- * the workbook's head).
+ * its results workbook, jobs.result_file_part), one statement each. No statement carries a whole
+ * file: PGlite's memory grows with the largest message it is sent, for good, and it converts a
+ * bytea parameter byte by byte (a 5 MB file: 1.9 s as bytea, 0.3 s as base64), so there a part
+ * travels as base64 text; a PostgreSQL server takes it as a binary parameter (no encoding on
+ * either side: a 15 MB workbook stored in ~0.15 s instead of ~0.4 s, first write of a process).
+ * Nor does one transaction hold a whole file: it would hold PGlite's single engine meanwhile.
+ * Whoever writes parts makes them count with one last row (the job, the workbook's head).
  */
 import type { FileHandle } from 'node:fs/promises';
-import type { Queryable } from '../store/store.js';
+import type { Store } from '../store/store.js';
 
 const PART_BYTES = 1 << 20;
 /**
@@ -21,17 +22,19 @@ const IN_FLIGHT = 3;
 /** The tables that hold parts: (job_id, part, bytes). */
 export type PartsTable = 'jobs.job_input' | 'jobs.result_file_part';
 
-/** A file's bytes, or an open file read from its start, in parts of PART_BYTES (base64). */
-async function* partsOf(source: Uint8Array | FileHandle): AsyncGenerator<string> {
+/**
+ * A file's bytes, or an open file read from its start, in parts of PART_BYTES. Each part is a
+ * buffer of its own: a part in flight is still to be sent while the next one is read.
+ */
+async function* partsOf(source: Uint8Array | FileHandle): AsyncGenerator<Buffer> {
   if (source instanceof Uint8Array) {
     const b = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-    for (let at = 0; at < b.length; at += PART_BYTES)
-      yield b.subarray(at, at + PART_BYTES).toString('base64');
+    for (let at = 0; at < b.length; at += PART_BYTES) yield b.subarray(at, at + PART_BYTES);
     return;
   }
-  const buf = Buffer.alloc(PART_BYTES);
   let at = 0;
   for (;;) {
+    const buf = Buffer.allocUnsafe(PART_BYTES);
     // a part is full unless the file ends: a short read is completed, not stored short
     let filled = 0;
     while (filled < PART_BYTES) {
@@ -41,7 +44,7 @@ async function* partsOf(source: Uint8Array | FileHandle): AsyncGenerator<string>
     }
     if (!filled) return;
     at += filled;
-    yield buf.subarray(0, filled).toString('base64');
+    yield buf.subarray(0, filled);
     if (filled < PART_BYTES) return;
   }
 }
@@ -52,22 +55,22 @@ async function* partsOf(source: Uint8Array | FileHandle): AsyncGenerator<string>
  * parts in flight settle before it throws.
  */
 export async function writeParts(
-  db: Queryable,
+  db: Store,
   table: PartsTable,
   jobId: string,
   source: Uint8Array | FileHandle,
 ): Promise<number> {
+  const binary = db.kind === 'postgres';
+  const sql = binary
+    ? `INSERT INTO ${table} (job_id, part, bytes) VALUES ($1, $2, $3)`
+    : `INSERT INTO ${table} (job_id, part, bytes) VALUES ($1, $2, decode($3, 'base64'))`;
   let part = 0;
   const flying = new Set<Promise<unknown>>();
   const errors: unknown[] = [];
   try {
-    for await (const b64 of partsOf(source)) {
+    for await (const bytes of partsOf(source)) {
       const write: Promise<unknown> = db
-        .query(`INSERT INTO ${table} (job_id, part, bytes) VALUES ($1, $2, decode($3, 'base64'))`, [
-          jobId,
-          part++,
-          b64,
-        ])
+        .query(sql, [jobId, part++, binary ? bytes : bytes.toString('base64')])
         .catch((err: unknown) => errors.push(err))
         .finally(() => flying.delete(write));
       flying.add(write);
@@ -87,7 +90,7 @@ export async function writeParts(
  * ones are on their way while one is handed out); fails if one is missing.
  */
 export async function* readParts(
-  db: Queryable,
+  db: Store,
   table: PartsTable,
   jobId: string,
   count: number,

@@ -8,7 +8,7 @@
  */
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { Queryable } from '../store/store.js';
+import type { Queryable, Store } from '../store/store.js';
 import { readParts, writeParts } from './parts.js';
 
 /**
@@ -16,7 +16,7 @@ import { readParts, writeParts } from './parts.js';
  * go in one statement each (no transaction holds the database meanwhile), the head last.
  */
 export async function storeResultXlsx(
-  db: Queryable,
+  db: Store,
   jobId: string,
   networksVersion: number,
   path: string,
@@ -53,7 +53,7 @@ export async function storedResult(
  * its size). Fails if a part has gone meanwhile (a re-test dropped it): send its size first, so
  * that a client can tell the file is cut.
  */
-export function storedResultStream(db: Queryable, jobId: string, parts: number): Readable {
+export function storedResultStream(db: Store, jobId: string, parts: number): Readable {
   return Readable.from(readParts(db, 'jobs.result_file_part', jobId, parts), { highWaterMark: 1 });
 }
 

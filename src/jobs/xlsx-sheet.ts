@@ -83,11 +83,22 @@ export class XlsxSheet {
     await this.entry.end();
   }
 
+  /**
+   * A row's XML. A cell carries its reference (`r="F12"`) only after an empty one: without it, a
+   * cell is the one after the previous (ECMA-376 Part 1 §18.3.1.4), which saves a third of a
+   * results sheet's XML and of the time to write and deflate it.
+   */
   private push(values: readonly XlsxCell[], style: number): Promise<void> {
     const r = ++this.rows;
     const s = style ? ` s="${style}"` : '';
     let xml = `<row r="${r}">`;
-    for (let i = 0; i < values.length; i++) xml += cellXml(`${this.refs[i]}${r}`, values[i], s);
+    let next = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === null || v === undefined || v === '') continue;
+      xml += cellXml(i === next ? '' : ` r="${this.refs[i]}${r}"`, v, s);
+      next = i + 1;
+    }
     this.buf += `${xml}</row>`;
     if (this.buf.length < FLUSH_CHARS) return READY;
     const chunk = this.buf;
@@ -96,10 +107,10 @@ export class XlsxSheet {
   }
 }
 
-function cellXml(ref: string, v: XlsxCell, s: string): string {
-  if (v === null || v === undefined || v === '') return '';
-  if (typeof v === 'boolean') return `<c r="${ref}"${s} t="b"><v>${v ? 1 : 0}</v></c>`;
-  if (typeof v === 'number' && Number.isFinite(v)) return `<c r="${ref}"${s}><v>${v}</v></c>`;
+/** A non-empty cell; `ref` is its reference attribute, or '' (see push). */
+function cellXml(ref: string, v: string | number | boolean, s: string): string {
+  if (typeof v === 'boolean') return `<c${ref}${s} t="b"><v>${v ? 1 : 0}</v></c>`;
+  if (typeof v === 'number' && Number.isFinite(v)) return `<c${ref}${s}><v>${v}</v></c>`;
   let text = String(v);
   if (text.length > XLSX_MAX_CELL_CHARS) {
     // cut, without splitting a surrogate pair
@@ -109,5 +120,5 @@ function cellXml(ref: string, v: XlsxCell, s: string): string {
     text = text.slice(0, end);
   }
   const space = /^\s|\s$|\n/.test(text) ? ' xml:space="preserve"' : '';
-  return `<c r="${ref}"${s} t="inlineStr"><is><t${space}>${escapeCellText(text)}</t></is></c>`;
+  return `<c${ref}${s} t="inlineStr"><is><t${space}>${escapeCellText(text)}</t></is></c>`;
 }

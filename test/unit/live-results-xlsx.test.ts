@@ -17,6 +17,7 @@ import type { Store } from '../../src/store/store.js';
 import { LiveResultsXlsx } from '../../src/jobs/live-results-xlsx.js';
 import type { BulkResult } from '../../src/networks/bulk-eligibility.js';
 import { parseCopyText } from '../../src/store/copy-text.js';
+import { sheetCells } from '../helpers/read-xlsx.js';
 import { readZip } from '../helpers/read-zip.js';
 
 function result(i: number): BulkResult {
@@ -165,9 +166,9 @@ test('past the rows a sheet holds, the results go on in « Résultats (2) », «
       ['Résultats', 'Résultats (2)', 'Résultats (3)', 'Légende'],
     );
     const refs = (n: number) =>
-      [...entries.get(`xl/worksheets/sheet${n}.xml`)!.matchAll(/<c r="A(\d+)"[^>]*><is><t>([^<]*)</g)].map(
-        (m) => `${m[1]}:${m[2]}`,
-      );
+      [...sheetCells(entries.get(`xl/worksheets/sheet${n}.xml`)!)]
+        .filter(([ref]) => /^A\d+$/.test(ref))
+        .map(([ref, c]) => `${ref.slice(1)}:${c.v}`);
     assert.deepEqual(refs(1), ['1:ref', ...Array.from({ length: 10 }, (_v, i) => `${i + 2}:R${i}`)]);
     assert.deepEqual(refs(2), ['1:ref', ...Array.from({ length: 10 }, (_v, i) => `${i + 2}:R${i + 10}`)]);
     assert.deepEqual(refs(3), ['1:ref', ...Array.from({ length: 5 }, (_v, i) => `${i + 2}:R${i + 20}`)]);

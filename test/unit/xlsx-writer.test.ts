@@ -8,6 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { XlsxSheetNameError, XlsxWriter, type XlsxCell } from '../../src/jobs/xlsx-writer.js';
 import { crc32 } from '../../src/jobs/zip-writer.js';
 import { readZip, type ZipEntry } from '../helpers/read-zip.js';
+import { sheetCells, type SheetCell } from '../helpers/read-xlsx.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'batid-xlsx-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,26 +34,8 @@ function assertWellFormed(xml: string, name: string): void {
   assert.deepEqual(stack, [], `${name}: every element closed`);
 }
 
-function unescape(s: string): string {
-  return s.replace(/&(lt|gt|quot|amp);/g, (_m, e: string) => ({ lt: '<', gt: '>', quot: '"', amp: '&' })[e]!);
-}
-
-interface Cell {
-  t?: string;
-  s?: string;
-  v: string;
-}
-
 /** Cells of a worksheet by reference (`B3`), values unescaped. */
-function cells(xml: string): Map<string, Cell> {
-  const out = new Map<string, Cell>();
-  for (const m of xml.matchAll(/<c r="([A-Z]+\d+)"((?: [a-z]+="[^"]*")*)>(.*?)<\/c>/g)) {
-    const attrs = Object.fromEntries([...m[2]!.matchAll(/ ([a-z]+)="([^"]*)"/g)].map((a) => [a[1], a[2]]));
-    const v = /<(?:v|t(?: xml:space="preserve")?)>(.*?)<\/(?:v|t)>/s.exec(m[3]!)?.[1] ?? '';
-    out.set(m[1]!, { t: attrs.t, s: attrs.s, v: unescape(v) });
-  }
-  return out;
-}
+const cells = sheetCells;
 
 // ---- the tests ----
 
@@ -128,7 +111,7 @@ test('a two-sheet workbook: parts, values, escaping, styles, frozen header, auto
   assert.match(xml, /<\/sheetData><autoFilter ref="A1:D5"\/><\/worksheet>$/);
   assert.match(xml, /<t>1 rue &quot;A&quot; &amp; &lt;B&gt;<\/t>/);
   const c = cells(xml);
-  const want: [string, Cell | undefined][] = [
+  const want: [string, SheetCell | undefined][] = [
     ['A1', { t: 'inlineStr', s: '1', v: 'Adresse' }],
     ['B1', { t: 'inlineStr', s: '1', v: 'Distance <m>' }],
     ['A2', { t: 'inlineStr', s: undefined, v: '1 rue "A" & <B>' }],
@@ -147,7 +130,9 @@ test('a two-sheet workbook: parts, values, escaping, styles, frozen header, auto
     ['B5', undefined],
   ];
   for (const [ref, cell] of want) assert.deepEqual(c.get(ref), cell, ref);
-  assert.match(xml, /<c r="A4" t="inlineStr"><is><t xml:space="preserve"> lead and trail <\/t>/);
+  assert.match(xml, /<row r="4"><c t="inlineStr"><is><t xml:space="preserve"> lead and trail <\/t>/);
+  // a cell after an empty one says where it is; the others follow the previous one
+  assert.match(xml, /<row r="4">.*?<\/c><c><v>1e\+21<\/v><\/c><c r="D4" t="inlineStr">/);
   assert.match(xml, /<sheetView tabSelected="1" workbookViewId="0">/);
 
   const legendXml = part(entries, 'xl/worksheets/sheet2.xml');
@@ -254,8 +239,11 @@ test('100,000 rows × 15 columns: a valid file, written with flat memory', async
   const last = xml.slice(xml.lastIndexOf('<row '));
   assert.match(
     last,
-    /^<row r="100001"><c r="A100001" t="inlineStr"><is><t>100000 avenue de la République, 69003 Lyon<\/t>/,
+    /^<row r="100001"><c t="inlineStr"><is><t>100000 avenue de la République, 69003 Lyon<\/t>/,
   );
-  assert.match(last, /<c r="D100001" t="b"><v>1<\/v><\/c><c r="F100001"/);
-  assert.match(last, /<c r="O100001" t="inlineStr"><is><t>ligne 100000<\/t><\/is><\/c><\/row>/);
+  const c = cells(last);
+  assert.deepEqual(c.get('D100001'), { t: 'b', s: undefined, v: '1' });
+  assert.equal(c.get('E100001'), undefined);
+  assert.ok(c.get('F100001'));
+  assert.deepEqual(c.get('O100001'), { t: 'inlineStr', s: undefined, v: 'ligne 100000' });
 });
