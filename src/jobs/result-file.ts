@@ -34,15 +34,18 @@ export async function storeResultXlsx(
   }
 }
 
-/** The stored workbook of a job (parts and bytes), or null when there is none or its rows have been re-tested since. */
+/**
+ * The stored workbook of a job (parts and bytes), or null when there is none or its rows have been
+ * re-tested since (jobs.job.rows_version, migration 0017: not a read of the rows).
+ */
 export async function storedResult(
   db: Queryable,
   jobId: string,
 ): Promise<{ parts: number; size: number } | null> {
   const [f] = await db.query<{ parts: number; size: number }>(
-    `SELECT f.parts, f.size::float8 AS size FROM jobs.result_file f
-      WHERE f.job_id = $1
-        AND f.networks_version = (SELECT max(r.networks_version) FROM jobs.eligibility_row r WHERE r.job_id = $1)`,
+    `SELECT f.parts, f.size::float8 AS size
+       FROM jobs.result_file f JOIN jobs.job j ON j.id = f.job_id
+      WHERE f.job_id = $1 AND (j.rows_version IS NULL OR j.rows_version <= f.networks_version)`,
     [jobId],
   );
   return f ?? null;

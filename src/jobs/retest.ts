@@ -87,8 +87,12 @@ export async function retestStoredResults(store: Store): Promise<{ rows: number;
       if (change) changed++;
       upd.push({ job: r.job_id, row: r.row_no, now, change, prev: change ? r.type : null });
     }
-    await store.query(
-      `UPDATE jobs.eligibility_row e SET
+    const pageJobs = [...new Set(page.map((r) => r.job_id))];
+    // the rows and their jobs' rows_version together: a download never sends a workbook its rows have outgrown
+    await store.transaction(async (tx) => {
+      await tx.query(`UPDATE jobs.job SET rows_version = $1 WHERE id = ANY($2::text[])`, [v, pageJobs]);
+      await tx.query(
+        `UPDATE jobs.eligibility_row e SET
           type = u.type, eligible = u.eligible, distance_m = u.distance_m, id_fcu = u.id_fcu, sncu_id = u.sncu_id,
           network_name = u.network_name, operator = u.operator, enrr_rate = u.enrr_rate, co2_acv = u.co2_acv,
           in_pdp = u.in_pdp, existing_status = u.existing_status, future_status = u.future_status, untraced = u.untraced,
@@ -101,14 +105,15 @@ export async function retestStoredResults(store: Store): Promise<{ rows: number;
               co2_acv double precision, in_pdp boolean, existing_status text, future_status text, untraced boolean,
               change text, prev text)
         WHERE e.job_id = u.job AND e.row_no = u.row`,
-      [
-        v,
-        JSON.stringify(
-          upd.map((u) => ({ job: u.job, row: u.row, ...u.now, change: u.change, prev: u.prev })),
-        ),
-      ],
-    );
-    for (const r of page) jobs.add(r.job_id);
+        [
+          v,
+          JSON.stringify(
+            upd.map((u) => ({ job: u.job, row: u.row, ...u.now, change: u.change, prev: u.prev })),
+          ),
+        ],
+      );
+    });
+    for (const j of pageJobs) jobs.add(j);
     rows += page.length;
     const last = page[page.length - 1]!;
     after = [last.job_id, last.row_no];

@@ -307,6 +307,11 @@ for (const make of backends()) {
       assert.match(rows.find((x) => x[0] === 'P0')![evo]!, /n’est plus dans un PDP/);
       // the workbook written while the job ran is dropped with its rows re-tested; the new one has the changes
       assert.equal(await storedResultXlsx(store, jobId), null);
+      const [{ rows_version } = { rows_version: null }] = await store.query<{ rows_version: number | null }>(
+        `SELECT rows_version FROM jobs.job WHERE id = $1`,
+        [jobId],
+      );
+      assert.equal(rows_version, r.version, 'the job knows its rows were re-tested');
       for (const t of ['jobs.result_file', 'jobs.result_file_part'])
         assert.equal((await store.query(`SELECT 1 FROM ${t} WHERE job_id = $1`, [jobId])).length, 0, t);
       const x = await app.inject(pro.with({ url: `/v1/jobs/${jobId}/result.xlsx` }));
@@ -321,6 +326,12 @@ for (const make of backends()) {
 
     test('a stored workbook goes in 1 MB parts, comes back whole, and only for its networks version', async () => {
       const id = 'parts-test';
+      // a job whose rows a re-test brought to networks version 7
+      await store.query(
+        `INSERT INTO jobs.job (id, kind, status, input_name, input_sha256, options, rows_version)
+         VALUES ($1, 'eligibility_bulk', 'done', 'parts.csv', 'x', '{}'::jsonb, 7)`,
+        [id],
+      );
       await store.query(
         `INSERT INTO jobs.eligibility_row (job_id, row_no, line, fields, status, networks_version)
          VALUES ($1, 0, 2, '[]'::jsonb, 'invalid', 7)`,
@@ -345,10 +356,11 @@ for (const make of backends()) {
       await storeResultXlsx(store, id, 7, await file(bytes.subarray(0, 1000)));
       assert.ok((await storedResultXlsx(store, id))?.equals(bytes.subarray(0, 1000)));
       assert.deepEqual(await storedResult(store, id), { parts: 1, size: 1000 });
-      // written at another networks version than its rows: not sent
+      // written at an older networks version than its rows were re-tested on: not sent
       await storeResultXlsx(store, id, 6, await file(bytes));
       assert.equal(await storedResultXlsx(store, id), null);
       await store.query(`DELETE FROM jobs.eligibility_row WHERE job_id = $1`, [id]);
+      await store.query(`DELETE FROM jobs.job WHERE id = $1`, [id]);
     });
 
     test('a job’s input is kept in 1 MB parts; a job stored before them keeps its one value', async () => {
