@@ -13,7 +13,15 @@ import { BulkInputError, parseBulkInput, type BulkInputOptions } from './bulk-in
 import type { BulkRow } from './bulk-row.js';
 import { LiveResultsXlsx } from './live-results-xlsx.js';
 import { storeResultXlsx } from './result-file.js';
-import { finishJob, heartbeat, jobInfo, jobInput, releaseJob, type JobInfo } from './job-store.js';
+import {
+  eligibleDone,
+  finishJob,
+  heartbeat,
+  jobInfo,
+  jobInput,
+  releaseJob,
+  type JobInfo,
+} from './job-store.js';
 import { addBulkJobTests } from '../stats/usage.js';
 
 export const CHUNK_ROWS = 2000;
@@ -90,6 +98,7 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
       heating: new HeatingCache(store),
     };
     let done = job.rows_done;
+    let eligible = done > 0 ? await eligibleDone(store, id, done) : 0;
     let k = 0;
     let chunk: BulkRow[] = [];
     live =
@@ -103,12 +112,14 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
       const results = await evaluateRows(ctx, chunk, done);
       const text = resultCopyLines(id, results);
       done += chunk.length;
+      for (const r of results) if (r.eligible) eligible++;
       chunk = [];
       await committing;
       const upTo = done;
+      const eligibleUpTo = eligible;
       committing = (async () => {
         await store.copyFrom('jobs.eligibility_row', RESULT_COPY_COLUMNS, [text]);
-        await heartbeat(store, id, upTo);
+        await heartbeat(store, id, upTo, eligibleUpTo);
         opts.onProgress?.(upTo, total);
       })();
       // awaited before the next chunk's commit or before the job ends; never left unhandled
@@ -132,7 +143,7 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
     await committing;
     // closing the workbook and what comes before finishing take time: the job is still held
     const beforeDone = async (xlsx: string | null) => {
-      await heartbeat(store, id, done);
+      await heartbeat(store, id, done, eligible);
       if (xlsx && opts.storeXlsx !== false)
         // apart from the job's own writes: a workbook that cannot be stored costs the head start, not the job
         await storeResultXlsx(store, id, version, xlsx).catch((err: unknown) => withoutWorkbook(id, err));

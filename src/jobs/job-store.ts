@@ -145,8 +145,32 @@ function processAlive(pid: number): boolean {
   }
 }
 
-export async function heartbeat(db: Queryable, id: string, rowsDone: number): Promise<void> {
-  await db.query(`UPDATE jobs.job SET rows_done = $2, heartbeat_at = now() WHERE id = $1`, [id, rowsDone]);
+/** The job's committed progress: its rows, and how many of them are eligible (migration 0018). */
+export async function heartbeat(
+  db: Queryable,
+  id: string,
+  rowsDone: number,
+  eligibleDone: number,
+): Promise<void> {
+  await db.query(
+    `UPDATE jobs.job SET rows_done = $2, eligible_done = $3, heartbeat_at = now() WHERE id = $1`,
+    [id, rowsDone, eligibleDone],
+  );
+}
+
+/**
+ * How many of a job's first `rowsDone` rows are eligible, to resume it: kept with its progress
+ * (heartbeat), or counted from its rows when a process from before migration 0018 wrote it.
+ */
+export async function eligibleDone(db: Queryable, id: string, rowsDone: number): Promise<number> {
+  const [j] = await db.query<{ n: number }>(
+    `SELECT coalesce(j.eligible_done,
+              (SELECT count(*)::int FROM jobs.eligibility_row r
+                WHERE r.job_id = j.id AND r.row_no < $2 AND r.eligible)) AS n
+       FROM jobs.job j WHERE j.id = $1`,
+    [id, rowsDone],
+  );
+  return j?.n ?? 0;
 }
 
 export async function finishJob(db: Queryable, id: string, error: string | null): Promise<void> {

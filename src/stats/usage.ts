@@ -24,13 +24,16 @@ export async function addTests(
   if (n > 0) await db.query(UPSERT, [day, kind, n, eligible]);
 }
 
-/** A finished bulk job's rows, counted on the day it finishes (run inside its finishing transaction). */
+/**
+ * A finished bulk job's rows, counted on the day it finishes (run inside its finishing
+ * transaction): its committed progress, every row and the eligible ones (jobs.job.rows_done and
+ * eligible_done, migration 0018) — one row per input row, so no need to count them again.
+ */
 export async function addBulkJobTests(db: Queryable, jobId: string): Promise<void> {
   await db.query(
     `INSERT INTO stats.eligibility_test AS t (day, kind, n, eligible)
-     SELECT (now() AT TIME ZONE 'UTC')::date, 'bulk', count(*), count(*) FILTER (WHERE eligible)
-       FROM jobs.eligibility_row WHERE job_id = $1
-     HAVING count(*) > 0
+     SELECT (now() AT TIME ZONE 'UTC')::date, 'bulk', j.rows_done, j.eligible_done
+       FROM jobs.job j WHERE j.id = $1 AND j.rows_done > 0
      ON CONFLICT (day, kind) DO UPDATE SET n = t.n + excluded.n, eligible = t.eligible + excluded.eligible`,
     [jobId],
   );

@@ -235,7 +235,11 @@ for (const make of backends()) {
     });
 
     test('restart-safe: a job given back mid-way, with rows past its progress, resumes without losing or repeating a row', async () => {
-      const many = Array.from({ length: 4500 }, (_v, i) => `"${labels[i % labels.length]}"`);
+      // one row in ten in a PDP: eligible
+      const many = Array.from(
+        { length: 4500 },
+        (_v, i) => `"${i % 10 === 0 ? inPdp[(i / 10) % inPdp.length] : labels[i % labels.length]}"`,
+      );
       const bytes = Buffer.from(['adresse', ...many].join('\n'));
       const quiet = await buildApp(store, { logLevel: 'silent', jobs: false });
       const res = await quiet.inject(
@@ -256,6 +260,8 @@ for (const make of backends()) {
       let half = await runEligibilityJob(store, id, { shouldStop: () => true });
       assert.equal(half.status, 'pending');
       assert.equal(half.rows_done, 2000);
+      // its progress written by a process from before migration 0018: no eligible count kept
+      await store.query(`UPDATE jobs.job SET eligible_done = NULL WHERE id = $1`, [id]);
       // a process that died after writing rows but before committing its progress
       await store.query(
         `INSERT INTO jobs.eligibility_row (job_id, row_no, line, fields, status, networks_version)
@@ -281,6 +287,15 @@ for (const make of backends()) {
         [id],
       );
       assert.deepEqual(c, { n: 4500, distinct_rows: 4500, min: 0, max: 4499, ok: 4500 });
+      // its progress counts its eligible rows, those of the first process included (what the statistics add)
+      const [p] = await store.query<{ rows_done: number; eligible_done: number; eligible: number }>(
+        `SELECT j.rows_done, j.eligible_done,
+                (SELECT count(*)::int FROM jobs.eligibility_row r WHERE r.job_id = j.id AND r.eligible) AS eligible
+           FROM jobs.job j WHERE j.id = $1`,
+        [id],
+      );
+      assert.ok(p!.eligible > 0 && p!.eligible < 4500, `${p!.eligible} eligible rows`);
+      assert.deepEqual(p, { rows_done: 4500, eligible_done: p!.eligible, eligible: p!.eligible });
       // a resumed job has no workbook written as it ran: its file is built from its rows
       assert.equal(await storedResultXlsx(store, id), null);
       const x = await app.inject(pro.with({ url: `/v1/jobs/${id}/result.xlsx` }));
