@@ -15,17 +15,22 @@ export const XLSX_MAX_ROWS = 1_048_576;
 export const XLSX_MAX_COLUMNS = 16_384;
 export const XLSX_MAX_CELL_CHARS = 32_767;
 
-const FLUSH_CHARS = 256 * 1024;
+const CHUNK_BYTES = 256 * 1024;
 const READY = Promise.resolve();
 
 /**
  * One worksheet being written by `XlsxWriter.sheet`: rows go out as XML in 256 KB chunks through
  * the zip entry's deflate stream, so memory does not grow with the row count. Await `addRow` to
  * follow the disk's pace (the promise is already resolved most of the time).
+ *
+ * Each row's XML is encoded into the chunk's bytes as soon as it is made: a chunk gathered as one
+ * string of many small pieces costs more to flatten and encode than the rows cost to write (a
+ * 64 MB sheet: ~0.6 s that way, ~0.2 s row by row, measured on its own).
  */
 export class XlsxSheet {
   private rows = 0;
-  private buf = '';
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
   private finished = false;
   private readonly refs: string[];
 
@@ -51,14 +56,17 @@ export class XlsxSheet {
 
   /** @internal writes the sheet's start and header row */
   start(selected: boolean): Promise<void> {
-    this.buf = worksheetStartXml(
-      this.columns.map((c) => c.width),
-      selected,
+    const head = this.append(
+      worksheetStartXml(
+        this.columns.map((c) => c.width),
+        selected,
+      ),
     );
-    return this.push(
+    const header = this.push(
       this.columns.map((c) => c.header),
       BOLD_STYLE,
     );
+    return Promise.all([head, header]).then(() => undefined);
   }
 
   /** Appends a row; at most one value per column. The values are read before it returns (the array may be reused). */
@@ -77,9 +85,8 @@ export class XlsxSheet {
   async finish(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    this.buf += worksheetEndXml(this.filterRef);
-    await this.entry.write(this.buf);
-    this.buf = '';
+    await this.append(worksheetEndXml(this.filterRef));
+    await this.handOver();
     await this.entry.end();
   }
 
@@ -99,11 +106,30 @@ export class XlsxSheet {
       xml += cellXml(i === next ? '' : ` r="${this.refs[i]}${r}"`, v, s);
       next = i + 1;
     }
-    this.buf += `${xml}</row>`;
-    if (this.buf.length < FLUSH_CHARS) return READY;
-    const chunk = this.buf;
-    this.buf = '';
-    return this.entry.write(chunk);
+    return this.append(`${xml}</row>`);
+  }
+
+  /** Encodes `xml` into the chunk, after handing the chunk over when it might not fit. */
+  private append(xml: string): Promise<void> {
+    const most = xml.length * 3; // UTF-8 bytes of a UTF-16 code unit, at most
+    let wait = READY;
+    if (this.used + most > this.chunk.length) wait = this.handOver();
+    if (most > this.chunk.length) {
+      // a row bigger than a chunk goes on its own, after the chunk before it
+      const written = this.entry.write(xml);
+      return wait === READY ? written : Promise.all([wait, written]).then(() => undefined);
+    }
+    this.used += this.chunk.write(xml, this.used);
+    return wait;
+  }
+
+  /** Sends the chunk's bytes to the zip entry and starts a new chunk (the entry keeps the old one until deflated). */
+  private handOver(): Promise<void> {
+    if (!this.used) return READY;
+    const full = this.chunk.subarray(0, this.used);
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.used = 0;
+    return this.entry.write(full);
   }
 }
 

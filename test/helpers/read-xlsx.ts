@@ -37,7 +37,10 @@ export function sheetCells(xml: string): Map<string, SheetCell> {
   let rowNo = 0;
   for (const row of xml.matchAll(/<row((?: [a-z]+="[^"]*")*)(?:\/>|>(.*?)<\/row>)/gs)) {
     const r = / r="(\d+)"/.exec(row[1]!);
-    rowNo = r ? Number(r[1]) : rowNo + 1;
+    const at = r ? Number(r[1]) : rowNo + 1;
+    // rows come in ascending order (ECMA-376 Part 1 §18.3.1.73): Excel refuses the file otherwise
+    if (at <= rowNo) throw new Error(`row ${at} after row ${rowNo}`);
+    rowNo = at;
     let col = -1;
     for (const c of (row[2] ?? '').matchAll(/<c((?: [a-z:]+="[^"]*")*)(?:\/>|>(.*?)<\/c>)/gs)) {
       const attrs = Object.fromEntries([...c[1]!.matchAll(/ ([a-z:]+)="([^"]*)"/g)].map((a) => [a[1], a[2]]));

@@ -44,6 +44,30 @@ test('crc32 gives the standard check value', () => {
   assert.equal(crc32(Buffer.from('6789'), crc32(Buffer.from('12345'))), 0xcbf43926);
 });
 
+test('rows bigger than a 256 KB chunk go out whole and in order, between small ones', async () => {
+  const path = join(dir, 'wide.xlsx');
+  const w = await XlsxWriter.create(path);
+  const columns = Array.from({ length: 12 }, (_v, i) => ({ header: `C${i + 1}` }));
+  const s = await w.sheet('Large', { columns });
+  const long = (n: number, c: string) => `${n}:${c.repeat(30_000)}`;
+  const rows: XlsxCell[][] = [];
+  for (let r = 0; r < 40; r++)
+    rows.push(
+      r % 7 === 3
+        ? columns.map((_c, i) => long(r * 100 + i, i % 2 ? 'é' : '€')) // ~1 MB of UTF-8, more than a chunk
+        : [`petite ${r}`, r, null, 'ça'],
+    );
+  for (const row of rows) await s.addRow(row);
+  await w.close();
+  const c = cells(part(readZip(readFileSync(path)), 'xl/worksheets/sheet1.xml'));
+  rows.forEach((row, r) =>
+    row.forEach((v, i) => {
+      const ref = `${String.fromCharCode(65 + i)}${r + 2}`;
+      assert.equal(c.get(ref)?.v, v === null ? undefined : String(v), ref);
+    }),
+  );
+});
+
 test('a two-sheet workbook: parts, values, escaping, styles, frozen header, autofilter', async () => {
   const path = join(dir, 'small.xlsx');
   const w = await XlsxWriter.create(path);
