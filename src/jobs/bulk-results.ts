@@ -195,20 +195,41 @@ export const RESULT_COPY_COLUMNS = ['job_id', ...RESULT_FIELDS];
 
 /** Evaluated rows as COPY text in RESULT_COPY_COLUMNS order. */
 export function resultCopyLines(jobId: string, rows: readonly BulkResult[]): string {
-  let out = '';
+  return resultCopyBytes(jobId, rows).toString('utf8');
+}
+
+/**
+ * `resultCopyLines` as UTF-8 bytes, what a job hands to the database and to its workbook's
+ * worker: each line is encoded as soon as it is made (text gathered line after line is one
+ * string of thousands of pieces, which costs more to flatten than to build; see xlsx-sheet.ts).
+ */
+export function resultCopyBytes(jobId: string, rows: readonly BulkResult[]): Buffer {
+  let buf = Buffer.allocUnsafe(Math.max(64 * 1024, rows.length * 512));
+  let used = 0;
   for (const r of rows) {
     const rec = r as unknown as Record<string, unknown>;
-    out += `${RESULT_COPY_COLUMNS.map((c) => copyValue(c === 'job_id' ? jobId : rec[c])).join('\t')}\n`;
+    const line = `${RESULT_COPY_COLUMNS.map((c) => copyValue(c === 'job_id' ? jobId : rec[c])).join('\t')}\n`;
+    const most = line.length * 3; // UTF-8 bytes of a UTF-16 code unit, at most
+    if (used + most > buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, used + most));
+      buf.copy(bigger, 0, 0, used);
+      buf = bigger;
+    }
+    used += buf.write(line, used);
   }
-  return out;
+  return buf.subarray(0, used);
 }
 
 /** Read back (`storedRowOf`): the evaluation, then the last change a re-test found. */
 export const STORED_COLUMNS: readonly (keyof StoredRow)[] = [...RESULT_FIELDS, 'change'];
 const STORED_SQL = STORED_COLUMNS.join(', ');
 
-/** The rows of `resultCopyLines` text as they will be read back (no `change` yet: only a re-test sets it). */
-export function resultRowsOfCopy(text: string): StoredRow[] {
+/** The rows of `resultCopyLines` text (or its bytes) as they will be read back (no `change` yet: only a re-test sets it). */
+export function resultRowsOfCopy(copy: string | Uint8Array): StoredRow[] {
+  const text =
+    typeof copy === 'string'
+      ? copy
+      : Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength).toString('utf8');
   // after the job id
   return parseCopyText(text).map((f) => storedRowAt(f, 1));
 }

@@ -6,7 +6,7 @@
  */
 import { addressServiceOf } from '../address/address-service.js';
 import { evaluateRows } from '../networks/bulk-eligibility.js';
-import { RESULT_COPY_COLUMNS, resultCopyLines } from './bulk-results.js';
+import { RESULT_COPY_COLUMNS, resultCopyBytes } from './bulk-results.js';
 import { HeatingCache, networkServiceOf } from '../networks/eligibility-service.js';
 import type { Store } from '../store/store.js';
 import { BulkInputError, parseBulkInput, type BulkInputOptions } from './bulk-input.js';
@@ -110,7 +110,7 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
     // chunk's rows only after the previous chunk's progress.
     const flush = async () => {
       const results = await evaluateRows(ctx, chunk, done);
-      const text = resultCopyLines(id, results);
+      const copy = resultCopyBytes(id, results);
       done += chunk.length;
       for (const r of results) if (r.eligible) eligible++;
       chunk = [];
@@ -118,13 +118,13 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
       const upTo = done;
       const eligibleUpTo = eligible;
       committing = (async () => {
-        await store.copyFrom('jobs.eligibility_row', RESULT_COPY_COLUMNS, [text]);
+        await store.copyFrom('jobs.eligibility_row', RESULT_COPY_COLUMNS, [copy]);
         await heartbeat(store, id, upTo, eligibleUpTo);
         opts.onProgress?.(upTo, total);
       })();
       // awaited before the next chunk's commit or before the job ends; never left unhandled
       committing.catch(() => undefined);
-      await live?.add(text);
+      await live?.add(copy);
     };
     opts.onProgress?.(done, total);
     for (const row of input.rows) {

@@ -62,10 +62,13 @@ export class LiveResultsXlsx {
     return this.failed;
   }
 
-  /** Adds a chunk of result rows, as COPY text (bulk-results.ts `resultCopyLines`). */
-  async add(copyText: string): Promise<void> {
+  /**
+   * Adds a chunk of result rows, as COPY text (bulk-results.ts `resultCopyLines`) or its UTF-8
+   * bytes (`resultCopyBytes`: copied to the worker, not taken from the caller).
+   */
+  async add(copy: string | Uint8Array): Promise<void> {
     if (this.failed || this.done) return;
-    this.post({ kind: 'rows', text: copyText });
+    this.post({ kind: 'rows', copy });
     this.inFlight++;
     while (this.inFlight >= MAX_IN_FLIGHT && !this.failed && !this.done)
       await new Promise<void>((r) => this.wake.push(r));

@@ -14,12 +14,12 @@ export interface Store extends Queryable {
   readonly location: string;
   /**
    * Streams PostgreSQL COPY text-format data (tab-separated, `\N` for NULL, lines ending in `\n`)
-   * into `table (columns)`. Each chunk must end on a line boundary.
+   * into `table (columns)`, as text or UTF-8 bytes. Each chunk must end on a line boundary.
    */
   copyFrom(
     table: string,
     columns: readonly string[],
-    chunks: AsyncIterable<string> | Iterable<string>,
+    chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
   ): Promise<void>;
   /**
    * A big read (tens of thousands of rows): `COPY (sql) TO`, `$n` parameters written as literals,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ResultsWorkbook,
+  resultCopyBytes,
   resultCopyLines,
   resultRowsOfCopy,
   storedRowOf,
@@ -85,6 +86,19 @@ test('COPY text of results reads back to the same values', () => {
   });
   back.forEach((r, i) => assert.deepEqual(r, { ...rows[i], change: null }));
   assert.deepEqual(resultRowsOfCopy(resultCopyLines('job1', rows.slice(0, 20))), back);
+});
+
+test('COPY bytes read back to the rows, however long the lines (the buffer grows)', () => {
+  // lines far longer than the first estimate (512 bytes a row), in 2- and 3-byte characters
+  const long = rows.slice(0, 30).map((r, i) => ({ ...r, label: `${i} ${'é€'.repeat(2000 + i * 50)}` }));
+  for (const set of [rows.slice(0, 200), long, []]) {
+    const bytes = resultCopyBytes('job1', set);
+    assert.deepEqual(
+      resultRowsOfCopy(bytes),
+      set.map((r) => ({ ...r, change: null })),
+    );
+    assert.equal(bytes.toString('utf8').split('\n').length, set.length + 1);
+  }
 });
 
 test('storedRowOf reads the columns in STORED_COLUMNS order, each into its own key', () => {
