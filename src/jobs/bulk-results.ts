@@ -193,14 +193,9 @@ export const RESULT_FIELDS: readonly (keyof BulkResult)[] = [
 /** The columns of jobs.eligibility_row a job writes by COPY, in order: its id, then the RESULT_FIELDS. */
 export const RESULT_COPY_COLUMNS = ['job_id', ...RESULT_FIELDS];
 
-/** Evaluated rows as COPY text in RESULT_COPY_COLUMNS order. */
-export function resultCopyLines(jobId: string, rows: readonly BulkResult[]): string {
-  return resultCopyBytes(jobId, rows).toString('utf8');
-}
-
 /**
- * `resultCopyLines` as UTF-8 bytes, what a job hands to the database and to its workbook's
- * worker: each line is encoded as soon as it is made (text gathered line after line is one
+ * Evaluated rows as COPY text in RESULT_COPY_COLUMNS order, in UTF-8 bytes: what a job hands to
+ * the database and to its workbook's worker. Each line is encoded as soon as it is made (text gathered line after line is one
  * string of thousands of pieces, which costs more to flatten than to build; see xlsx-sheet.ts).
  */
 export function resultCopyBytes(jobId: string, rows: readonly BulkResult[]): Buffer {
@@ -224,12 +219,9 @@ export function resultCopyBytes(jobId: string, rows: readonly BulkResult[]): Buf
 export const STORED_COLUMNS: readonly (keyof StoredRow)[] = [...RESULT_FIELDS, 'change'];
 const STORED_SQL = STORED_COLUMNS.join(', ');
 
-/** The rows of `resultCopyLines` text (or its bytes) as they will be read back (no `change` yet: only a re-test sets it). */
-export function resultRowsOfCopy(copy: string | Uint8Array): StoredRow[] {
-  const text =
-    typeof copy === 'string'
-      ? copy
-      : Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength).toString('utf8');
+/** The rows of `resultCopyBytes` as they will be read back (no `change` yet: only a re-test sets it). */
+export function resultRowsOfCopy(copy: Uint8Array): StoredRow[] {
+  const text = Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength).toString('utf8');
   // after the job id
   return parseCopyText(text).map((f) => storedRowAt(f, 1));
 }

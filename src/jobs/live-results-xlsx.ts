@@ -63,10 +63,10 @@ export class LiveResultsXlsx {
   }
 
   /**
-   * Adds a chunk of result rows, as COPY text (bulk-results.ts `resultCopyLines`) or its UTF-8
-   * bytes (`resultCopyBytes`: copied to the worker, not taken from the caller).
+   * Adds a chunk of result rows as the COPY bytes of bulk-results.ts `resultCopyBytes` (copied to
+   * the worker, not taken from the caller).
    */
-  async add(copy: string | Uint8Array): Promise<void> {
+  async add(copy: Uint8Array): Promise<void> {
     if (this.failed || this.done) return;
     this.post({ kind: 'rows', copy });
     this.inFlight++;

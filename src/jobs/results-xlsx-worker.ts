@@ -1,7 +1,7 @@
 /**
  * Worker thread of `LiveResultsXlsx` (live-results-xlsx.ts): writes a job's results workbook from
  * the COPY text of each chunk as the job commits it, so the XLSX is ready when the job ends.
- * Messages in: `rows` (COPY text of bulk-results.ts `resultCopyLines`, or its bytes), `close`. Out: `ack` after each
+ * Messages in: `rows` (the COPY bytes of bulk-results.ts `resultCopyBytes`), `close`. Out: `ack` after each
  * `rows`, `closed`, or `error`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,7 +11,7 @@ export interface ResultsWorkerInit {
   path: string;
   header: string[];
 }
-export type ResultsWorkerIn = { kind: 'rows'; copy: string | Uint8Array } | { kind: 'close' };
+export type ResultsWorkerIn = { kind: 'rows'; copy: Uint8Array } | { kind: 'close' };
 export type ResultsWorkerOut = { kind: 'ack' } | { kind: 'closed' } | { kind: 'error'; message: string };
 
 const port = parentPort!;

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import {
   ResultsWorkbook,
   resultCopyBytes,
-  resultCopyLines,
   resultRowsOfCopy,
   storedRowOf,
   RESULT_COPY_COLUMNS,
@@ -57,6 +56,8 @@ function result(i: number): BulkResult {
 
 const HEADER = ['ref', 'adresse', 'note'];
 const rows = Array.from({ length: 2500 }, (_v, i) => result(i));
+/** The COPY text of a job's rows, as the database reads it. */
+const copyText = (jobId: string, set: readonly BulkResult[]) => resultCopyBytes(jobId, set).toString('utf8');
 
 test('the workbook written on the worker is the one written in-process from the same rows', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'batid-live-test-'));
@@ -64,13 +65,13 @@ test('the workbook written on the worker is the one written in-process from the 
     const live = await LiveResultsXlsx.start(HEADER);
     // chunks as a job sends them, more than the worker's queue holds at once
     for (let i = 0; i < rows.length; i += 300)
-      await live.add(resultCopyLines('job1', rows.slice(i, i + 300)));
+      await live.add(resultCopyBytes('job1', rows.slice(i, i + 300)));
     const bytes = await live.finish((path) => readFile(path));
     assert.equal(bytes.subarray(0, 2).toString(), 'PK');
 
     const path = join(dir, 'direct.xlsx');
     const book = await ResultsWorkbook.create(path, HEADER);
-    await book.add(resultRowsOfCopy(resultCopyLines('job1', rows)));
+    await book.add(resultRowsOfCopy(resultCopyBytes('job1', rows)));
     await book.close();
     assert.ok(bytes.equals(await readFile(path)));
   } finally {
@@ -79,13 +80,13 @@ test('the workbook written on the worker is the one written in-process from the 
 });
 
 test('COPY text of results reads back to the same values', () => {
-  const back = parseCopyText(resultCopyLines('job1', rows.slice(0, 20))).map((f) => {
+  const back = parseCopyText(copyText('job1', rows.slice(0, 20))).map((f) => {
     assert.equal(f.length, RESULT_COPY_COLUMNS.length);
     assert.equal(f[0], 'job1');
     return storedRowOf([...f.slice(1), null]);
   });
   back.forEach((r, i) => assert.deepEqual(r, { ...rows[i], change: null }));
-  assert.deepEqual(resultRowsOfCopy(resultCopyLines('job1', rows.slice(0, 20))), back);
+  assert.deepEqual(resultRowsOfCopy(resultCopyBytes('job1', rows.slice(0, 20))), back);
 });
 
 test('COPY bytes read back to the rows, however long the lines (the buffer grows)', () => {
@@ -106,18 +107,18 @@ test('storedRowOf reads the columns in STORED_COLUMNS order, each into its own k
   const a: BulkResult = { ...result(1), eligible: true, in_pdp: false, untraced: null, distance_m: 7 };
   const b: BulkResult = { ...result(2), eligible: false, in_pdp: null, untraced: true, distance_m: 8 };
   for (const r of [a, b]) {
-    const [f] = parseCopyText(resultCopyLines('job1', [r]));
+    const [f] = parseCopyText(copyText('job1', [r]));
     const back = storedRowOf([...f!.slice(1), 'changed']);
     assert.deepEqual(Object.keys(back), STORED_COLUMNS);
     assert.deepEqual(back, { ...r, change: 'changed' });
     // read after the job id
-    assert.deepEqual(resultRowsOfCopy(resultCopyLines('job1', [r])), [{ ...back, change: null }]);
+    assert.deepEqual(resultRowsOfCopy(resultCopyBytes('job1', [r])), [{ ...back, change: null }]);
   }
 });
 
 test('storedRows reads every page of rows back, each row from its own fields', async () => {
   // a database that answers the page after `row_no > $2` from COPY text, as copyOut does
-  const lines = parseCopyText(resultCopyLines('job1', rows.slice(0, 45))).map((f) => [...f.slice(1), null]);
+  const lines = parseCopyText(copyText('job1', rows.slice(0, 45))).map((f) => [...f.slice(1), null]);
   const asked: number[] = [];
   const db = {
     copyOut: async (_sql: string, params: readonly unknown[]) => {
@@ -142,9 +143,9 @@ test('storedRows reads every page of rows back, each row from its own fields', a
 test('a worker that fails makes finish reject, and add no longer waits on it', async () => {
   const live = await LiveResultsXlsx.start(HEADER);
   // the fields column is not JSON: the worker cannot read the row
-  const bad = resultCopyLines('job1', rows.slice(0, 3)).replace('["R0"', '{R0');
+  const bad = Buffer.from(copyText('job1', rows.slice(0, 3)).replace('["R0"', '{R0'));
   await live.add(bad);
-  for (let i = 0; i < 10; i++) await live.add(resultCopyLines('job1', rows.slice(0, 10)));
+  for (let i = 0; i < 10; i++) await live.add(resultCopyBytes('job1', rows.slice(0, 10)));
   let used = false;
   await assert.rejects(
     live.finish(async () => {
@@ -158,7 +159,7 @@ test('a worker that fails makes finish reject, and add no longer waits on it', a
 
 test('the file handed to finish is gone once its user is done', async () => {
   const live = await LiveResultsXlsx.start(HEADER);
-  await live.add(resultCopyLines('job1', rows.slice(0, 100)));
+  await live.add(resultCopyBytes('job1', rows.slice(0, 100)));
   const path = await live.finish(async (p) => {
     assert.equal((await readFile(p)).subarray(0, 2).toString(), 'PK');
     return p;
@@ -202,9 +203,9 @@ test('a sheet holds 1 to 1,048,575 data rows', async () => {
 
 test('abort while add() waits for the worker: add returns, nothing is left behind', async () => {
   const live = await LiveResultsXlsx.start(HEADER);
-  const text = resultCopyLines('job1', rows);
+  const bytes = resultCopyBytes('job1', rows);
   const adding = (async () => {
-    for (let i = 0; i < 20; i++) await live.add(text);
+    for (let i = 0; i < 20; i++) await live.add(bytes);
   })();
   await new Promise((r) => setTimeout(r, 5));
   await live.abort();
