@@ -43,6 +43,15 @@ export interface IndexDef {
   unique: boolean;
 }
 
+/** The columns with an index of their own, in a table that has them (besides its key). */
+const INDEXED_COLUMNS = [
+  'batiment_groupe_id',
+  'batiment_construction_id',
+  'cle_interop_adr',
+  'parcelle_id',
+  'code_commune_insee',
+];
+
 /** Indexes of a table; the same on the partitioned parent and on each partition before it is attached. */
 export function indexDefs(t: TableDef): IndexDef[] {
   const out: IndexDef[] = [];
@@ -57,16 +66,20 @@ export function indexDefs(t: TableDef): IndexDef[] {
   for (const c of t.columns)
     if (c.type === 'geometry')
       out.push({ suffix: `${c.name}_gist`, body: `USING gist (${q(c.name)})`, unique: false });
-  for (const c of [
-    'batiment_groupe_id',
-    'batiment_construction_id',
-    'cle_interop_adr',
-    'parcelle_id',
-    'code_commune_insee',
-  ]) {
+  for (const c of INDEXED_COLUMNS) {
     if (cols.has(c) && t.key[0] !== c) out.push({ suffix: `${c}_idx`, body: `(${q(c)})`, unique: false });
   }
   return out;
+}
+
+/**
+ * The columns of its btree indexes: its key, the département, the ids and the commune — what
+ * queries join and filter it by. The partitioned parent keeps statistics on these
+ * (load-table-file.ts; migration 0019 for the tables imported before).
+ */
+export function joinColumns(t: TableDef): string[] {
+  const cols = new Set(t.columns.map((c) => c.name));
+  return [...new Set([...t.key, DEPT_COLUMN, ...INDEXED_COLUMNS.filter((c) => cols.has(c))])];
 }
 
 /** A PostgreSQL identifier of at most 63 bytes: long names keep a readable head and a hash tail. */
