@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BanInputError, importBan } from '../../src/ingest/ban/import-ban.js';
 import { addressServiceOf } from '../../src/address/address-service.js';
+import { loadMigrations } from '../../src/store/migrate.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
 
@@ -18,6 +19,14 @@ for (const make of backends()) {
     let backend: Backend;
     let store: Store;
     let dir: string;
+    /** The columns of ban.adresse and its partitions the planner has statistics on (a few). */
+    const banStats = async () =>
+      (
+        await store.query<{ s: string }>(
+          `SELECT tablename || '.' || attname || (CASE WHEN inherited THEN ' (parent)' ELSE '' END) AS s
+             FROM pg_stats WHERE schemaname = 'ban' AND attname IN ('id', 'code_insee', 'nom_voie') ORDER BY 1`,
+        )
+      ).map((x) => x.s);
     before(async () => {
       backend = make();
       store = await backend.open();
@@ -77,6 +86,30 @@ for (const make of backends()) {
       const hits = await addressServiceOf(store).search('7 bis av de gramont vichy');
       assert.equal(hits[0]?.cle_interop_adr, '03310_0002_00007');
       assert.equal(hits[0]?.score, 1);
+      // the planner has statistics: on the new partition, and on the parent's index columns
+      const stats = await banStats();
+      assert.deepEqual(stats, [
+        'adresse.code_insee (parent)',
+        'adresse.id (parent)',
+        'adresse_03.code_insee',
+        'adresse_03.id',
+        'adresse_03.nom_voie',
+      ]);
+      // a database whose BAN was imported before: migration 0020 analyses it once
+      await store.exec(
+        `DELETE FROM pg_statistic WHERE starelid IN ('ban.adresse'::regclass, 'ban.adresse_03'::regclass)`,
+      );
+      const m20 = (await loadMigrations()).find((m) => m.version === 20)!;
+      await store.exec(m20.sql);
+      const again = await banStats();
+      assert.deepEqual(again, [
+        'adresse.code_insee (parent)',
+        'adresse.id (parent)',
+        'adresse.nom_voie (parent)',
+        'adresse_03.code_insee',
+        'adresse_03.id',
+        'adresse_03.nom_voie',
+      ]);
     });
 
     test('a re-import replaces the département: addresses gone from the file are gone', async () => {

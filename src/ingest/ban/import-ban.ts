@@ -128,6 +128,11 @@ export async function importBan(
         runId,
       ]);
     });
+    // statistics for the planner, which PGlite (no autovacuum) never gathers and a server's
+    // autovacuum never gathers for a partitioned parent: the new partitions, then the parent on
+    // its btree index columns, as the BDNB tables (src/ingest/load-table-file.ts)
+    for (const d of depts) await store.exec(`ANALYZE ban.adresse_${d.toLowerCase()}`);
+    await store.exec(`ANALYZE ban.adresse (id, code_departement_insee, code_insee)`);
     addressServiceOf(store).invalidate();
     await rejects.close();
     return {
