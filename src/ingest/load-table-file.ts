@@ -7,6 +7,7 @@ import type { RejectWriter } from './rejects.js';
 import { RowMapper } from './row-mapper.js';
 import { mapBatch, type MappedBatch } from './map-batch.js';
 import { MapPool, mapWorkerCount } from './map-pool.js';
+import { analyzeParent } from './parent-statistics.js';
 
 export interface LoadContext {
   store: Store;
@@ -287,13 +288,11 @@ export async function stageTableFile(table: TableDef, path: string, ctx: LoadCon
     });
     phase('swap');
     for (const p of parts) await store.exec(`ANALYZE ${qualified(partitionName(table.name, p.dept))}`);
-    // The parent's own statistics on its join columns, which autovacuum never gathers for a
-    // partitioned table: a join of two tables is estimated from them even when both sides are
-    // pruned to one partition. Without them the card's address branch (rel_batiment_groupe_adresse
-    // → adresse, one row) was estimated at 913 rows, and priced by ST_Transform its generic plan
-    // on PostgreSQL went parallel: 40 ms a card instead of 1. ANALYZE of a parent also samples its
-    // partitions: ~7 s over the 60 tables of a scale-1 département, on either backend.
-    await store.exec(`ANALYZE ${qualified(table.name)} (${joinColumns(table).map(q).join(', ')})`);
+    // The parent's statistics on its join columns (parent-statistics.ts). Without them the card's
+    // address branch (rel_batiment_groupe_adresse → adresse, one row) was estimated at 913 rows,
+    // and priced by ST_Transform its generic plan on PostgreSQL went parallel: 40 ms a card
+    // instead of 1. ~7 s over the 60 tables of a scale-1 département, on either backend.
+    await analyzeParent(store, BDNB_SCHEMA, table.name, joinColumns(table));
     phase('analyze');
     res.refWarnings = await countMissingRefs(store, table, res.depts);
     phase('refs');

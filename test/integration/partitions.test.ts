@@ -10,6 +10,7 @@ import { buildingsAt, listBuildings } from '../../src/buildings/locate.js';
 import { linkedIds } from '../../src/ids/linked-ids.js';
 import { BDNB_TABLES } from '../../src/ingest/catalog/bdnb-tables.js';
 import { joinColumns } from '../../src/ingest/catalog/ddl.js';
+import { analyzeParent } from '../../src/ingest/parent-statistics.js';
 import { importBdnb } from '../../src/ingest/import-dir.js';
 import { sqlLiteral, type Literal } from '../../src/store/copy-text.js';
 import { loadMigrations } from '../../src/store/migrate.js';
@@ -364,6 +365,30 @@ for (const make of backends()) {
         before.map((r) => r.c),
         joinColumns(BDNB_TABLES.find((t) => t.name === 'adresse')!).sort(),
       );
+    });
+
+    test('a parent of many partitions is analysed once, one of a few at each import', async () => {
+      await store.exec(`CREATE TABLE public.pt (id text, d text) PARTITION BY LIST (d)`);
+      try {
+        const add = async (d: string) => {
+          await store.exec(`CREATE TABLE public.pt_${d} PARTITION OF public.pt FOR VALUES IN ('${d}')`);
+          await store.exec(`INSERT INTO public.pt SELECT '${d}' || g, '${d}' FROM generate_series(1, 50) g`);
+        };
+        for (const d of ['a', 'b']) await add(d);
+        assert.equal(await analyzeParent(store, 'public', 'pt', ['id', 'd']), true);
+        assert.equal(await analyzeParent(store, 'public', 'pt', ['id', 'd']), true, 'two partitions: again');
+        for (const d of ['c', 'd', 'e']) await add(d);
+        assert.equal(await analyzeParent(store, 'public', 'pt', ['id', 'd']), false, 'five: it has them');
+        assert.equal(await analyzeParent(store, 'public', 'pt', ['id']), false);
+        await store.exec(`DELETE FROM pg_statistic WHERE starelid = 'public.pt'::regclass AND stainherit`);
+        assert.equal(await analyzeParent(store, 'public', 'pt', ['id', 'd']), true, 'five, none yet');
+        const [n] = await store.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stats WHERE schemaname = 'public' AND tablename = 'pt' AND inherited`,
+        );
+        assert.equal(n!.n, 2);
+      } finally {
+        await store.exec(`DROP TABLE public.pt`);
+      }
     });
 
     test('EXPLAIN: a card, an address → building and a commune listing read only their département’s partitions', async (t) => {

@@ -4,6 +4,7 @@ import type { Store } from '../../store/store.js';
 import { CsvFile } from '../csv/csv-file.js';
 import type { CsvRecord } from '../csv/csv-parser.js';
 import { deptOfCommune } from '../dept.js';
+import { analyzeParent } from '../parent-statistics.js';
 import { RejectWriter } from '../rejects.js';
 import { copyText, parseBoolean, parseInteger, parseNumber, ValueError } from '../values.js';
 
@@ -128,11 +129,10 @@ export async function importBan(
         runId,
       ]);
     });
-    // statistics for the planner, which PGlite (no autovacuum) never gathers and a server's
-    // autovacuum never gathers for a partitioned parent: the new partitions, then the parent on
-    // its btree index columns, as the BDNB tables (src/ingest/load-table-file.ts)
+    // statistics for the planner, which PGlite (no autovacuum) never gathers: the new partitions,
+    // then the parent on its btree index columns, as the BDNB tables (../parent-statistics.ts)
     for (const d of depts) await store.exec(`ANALYZE ban.adresse_${d.toLowerCase()}`);
-    await store.exec(`ANALYZE ban.adresse (id, code_departement_insee, code_insee)`);
+    await analyzeParent(store, 'ban', 'adresse', ['id', 'code_departement_insee', 'code_insee']);
     addressServiceOf(store).invalidate();
     await rejects.close();
     return {
