@@ -33,6 +33,9 @@ interface Report {
   backend: string;
   seconds: number;
   batidSeconds?: number;
+  /** DPE histories and renovations derived, card bodies built: per département, after the tables. */
+  renovations?: { seconds: number }[];
+  cards?: { seconds: number; groups: number }[];
   maxRssMB: number;
   files: FileReport[];
 }
@@ -85,9 +88,12 @@ function runImport(paths: string[], env: NodeJS.ProcessEnv, extra: string[] = []
   return JSON.parse(readFileSync(report, 'utf8')) as Report;
 }
 
+const sum = (xs: { seconds: number }[] | undefined): number => (xs ?? []).reduce((n, x) => n + x.seconds, 0);
+
 function printReport(label: string, r: Report): void {
   console.log(
-    `\n${label}: ${r.seconds.toFixed(1)} s total (BatID assignment ${(r.batidSeconds ?? 0).toFixed(1)} s), peak RSS ${r.maxRssMB} MB`,
+    `\n${label}: ${r.seconds.toFixed(1)} s total (BatID assignment ${(r.batidSeconds ?? 0).toFixed(1)} s, ` +
+      `renovations ${sum(r.renovations).toFixed(1)} s, card bodies ${sum(r.cards).toFixed(1)} s), peak RSS ${r.maxRssMB} MB`,
   );
   console.log('  table'.padEnd(52) + 'rows'.padStart(10) + 'rows/s'.padStart(10) + '  phases (s)');
   for (const f of r.files) {
@@ -194,14 +200,17 @@ export async function run(args: string[]): Promise<void> {
         return (Date.now() - t0) / 1000;
       });
       console.log(`\nogr2ogr -f PostgreSQL, same five files: ${ogr.toFixed(1)} s`);
-      const load = ours.seconds - (ours.batidSeconds ?? 0);
+      const cards = sum(ours.cards);
+      const load = ours.seconds - (ours.batidSeconds ?? 0) - sum(ours.renovations) - cards;
       console.log(`ratio batid import / ogr2ogr: ${(ours.seconds / ogr).toFixed(2)} (goal ≤ 1)`);
       console.log(
-        `  of which BatID assignment ${(ours.batidSeconds ?? 0).toFixed(1)} s; loading alone: ${load.toFixed(1)} s, ratio ${(load / ogr).toFixed(2)}`,
+        `  of which BatID assignment ${(ours.batidSeconds ?? 0).toFixed(1)} s, card bodies ${cards.toFixed(1)} s; ` +
+          `loading alone: ${load.toFixed(1)} s, ratio ${(load / ogr).toFixed(2)}`,
       );
       results.priority = {
         batid: ours.seconds,
         batidAssignment: ours.batidSeconds,
+        cardBodies: cards,
         ogr2ogr: ogr,
         ratio: ours.seconds / ogr,
         loadRatio: load / ogr,

@@ -11,6 +11,7 @@ import {
 import type { Store } from '../store/store.js';
 import { inDept } from '../store/dept-statement.js';
 import { isDeptCode } from '../ingest/dept.js';
+import { swapTransaction } from '../store/swap-transaction.js';
 import { HIDDEN_COLUMNS, SECTIONS, type SectionDef } from './card-sections.js';
 
 export interface CardSection {
@@ -90,21 +91,35 @@ function clean(table: string, row: Record<string, unknown>): Record<string, unkn
 /** One branch per section table, in SECTIONS order; `k` of each row indexes this list. */
 const BRANCHES = SECTIONS.flatMap((sec) => sec.tables.map((t) => ({ section: sec, t })));
 
-/** The SELECT of one section table for a building: $1 département, $2 group id, $3 footprint id. */
-function branchSql(t: SectionDef['tables'][number], k: number): string {
+/**
+ * How a branch is written. `one`: for one building — $1 département, $2 group id, $3 footprint
+ * id. `all`: for every group of the département at once ($1), the group id as a first column
+ * `bg` (the card bodies built at import: the same SELECTs, so the same rows).
+ */
+type Mode = 'one' | 'all';
+
+/** `x.col = $2` for one group, nothing for all; the group column first for all. */
+const byGroup = (mode: Mode, col: string): { bg: string; where: string } =>
+  mode === 'one' ? { bg: '', where: ` AND ${col} = $2` } : { bg: `${col} AS bg, `, where: '' };
+
+/** The SELECT of one section table for a building (or, `all`, for every group). */
+function branchSql(t: SectionDef['tables'][number], k: number, mode: Mode): string {
   const x = cardTable(t.schema ?? 'bdnb', t.table);
   switch (t.via) {
-    case 'parcelle':
-      return `SELECT ${k} AS k, to_jsonb(x)::text AS s, to_jsonb(x) AS r FROM ${x}
+    case 'parcelle': {
+      const g = byGroup(mode, 'p.batiment_groupe_id');
+      return `SELECT ${g.bg}${k} AS k, to_jsonb(x)::text AS s, to_jsonb(x) AS r FROM ${x}
                 JOIN bdnb.rel_parcelle_sitadel rs ON rs.code_departement_insee = x.code_departement_insee AND rs.numero_permis = x.numero_permis
                 JOIN bdnb.rel_batiment_groupe_parcelle p ON p.code_departement_insee = rs.code_departement_insee AND p.parcelle_id = rs.parcelle_id
-               WHERE p.code_departement_insee = $1 AND p.batiment_groupe_id = $2`;
+               WHERE p.code_departement_insee = $1${g.where}`;
+    }
     case 'bc':
       return `SELECT ${k} AS k, '' AS s, to_jsonb(x) AS r FROM ${x} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`;
-    default:
-      if (t.table === 'dpe_logement')
+    default: {
+      if (t.table === 'dpe_logement') {
+        const g = byGroup(mode, 'd.batiment_groupe_id');
         // what the history adds (src/renovation/derive-renovations.ts) beside each certificate
-        return `SELECT ${k} AS k, coalesce(x.date_etablissement_dpe::text, '') || x.identifiant_dpe AS s,
+        return `SELECT ${g.bg}${k} AS k, coalesce(x.date_etablissement_dpe::text, '') || x.identifiant_dpe AS s,
                        to_jsonb(x) || jsonb_strip_nulls(jsonb_build_object('logement', rd.logement,
                          'classe_facteur_2026', rd.classe_facteur_2026, 'conso_ep_m2_facteur_2026', rd.conso_ep_m2_facteur_2026,
                          'changement_methode', rd.changement_methode, 'g_plus', rd.g_plus, 'remplace_par', rd.remplace_par,
@@ -113,14 +128,17 @@ function branchSql(t: SectionDef['tables'][number], k: number): string {
                   JOIN bdnb.rel_batiment_groupe_dpe_logement d ON d.code_departement_insee = x.code_departement_insee AND d.identifiant_dpe = x.identifiant_dpe
                   LEFT JOIN renovation.dpe rd ON rd.code_departement_insee = d.code_departement_insee
                    AND rd.batiment_groupe_id = d.batiment_groupe_id AND rd.identifiant_dpe = d.identifiant_dpe
-                 WHERE d.code_departement_insee = $1 AND d.batiment_groupe_id = $2`;
+                 WHERE d.code_departement_insee = $1${g.where}`;
+      }
+      const g = byGroup(mode, 'x.batiment_groupe_id');
       if (t.schema === 'renovation')
-        return `SELECT ${k} AS k, coalesce(x.date_apres::text, '') || x.dpe_apres AS s, to_jsonb(x) AS r FROM ${x}
-                 WHERE x.code_departement_insee = $1 AND x.batiment_groupe_id = $2`;
+        return `SELECT ${g.bg}${k} AS k, coalesce(x.date_apres::text, '') || x.dpe_apres AS s, to_jsonb(x) AS r FROM ${x}
+                 WHERE x.code_departement_insee = $1${g.where}`;
       // the rows of a many-row table in a fixed order, by millésime where the table has one
       // (the plan's order is no order: the yearly consumptions came out shuffled when the
       // statement lost a branch)
-      return `SELECT ${k} AS k, ${t.many ? manyOrder(t.table) : "''"} AS s, to_jsonb(x) AS r FROM ${x} WHERE x.code_departement_insee = $1 AND x.batiment_groupe_id = $2`;
+      return `SELECT ${g.bg}${k} AS k, ${t.many ? manyOrder(t.table) : "''"} AS s, to_jsonb(x) AS r FROM ${x} WHERE x.code_departement_insee = $1${g.where}`;
+    }
   }
 }
 
@@ -152,34 +170,80 @@ function bodyRowOf(l: (typeof LOOKUP_LIST)[number]): number | undefined {
 }
 const DERIVED = new Set([...FROM_ROWS.values()].flat().map((x) => x.lookup));
 
+/** The external keys that need a branch of their own, by what they are read by. */
+const OWN_LOOKUPS = LOOKUP_LIST.map((l, k) => ({ l, k })).filter(({ k }) => !DERIVED.has(k));
+
 /**
- * Everything below the registry row in one round trip — the footprint (k = -1), the addresses
- * (k = -2), each section table (k = its branch) and the external keys — so that a card is two
- * prepared statements, not one query per table (p99 under load is what users feel).
- * $1 département, $2 group id, $3 footprint id.
+ * The branches read by the building's group (addresses, k = -2; the section tables; the keys
+ * read by group): the same for every building of the group, so built ahead of time for all
+ * groups at import (`buildCardBodies`) and read as one row of batid.card_body.
  */
-const BODY_SQL = `SELECT k, r FROM (
-  SELECT -1 AS k, '' AS s, to_jsonb(x) AS r FROM ${cardTable('bdnb', 'batiment_construction')} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3
-  UNION ALL
-  SELECT -2, CASE WHEN r.lien_valide THEN '0' WHEN NOT r.lien_valide THEN '1' ELSE '2' END || a.cle_interop_adr,
+function groupBranches(mode: Mode): string[] {
+  const g = byGroup(mode, 'r.batiment_groupe_id');
+  return [
+    `SELECT ${g.bg}-2 AS k, CASE WHEN r.lien_valide THEN '0' WHEN NOT r.lien_valide THEN '1' ELSE '2' END || a.cle_interop_adr AS s,
          jsonb_build_object('cle_interop_adr', a.cle_interop_adr,
            'label', coalesce(a.libelle_adresse, concat_ws(' ', a.numero, a.rep, a.type_voie, a.nom_voie, a.code_postal, a.libelle_commune)),
            'lien_valide', r.lien_valide,
            'lon', round(ST_X(ST_Transform(a.geom_adresse, 4326))::numeric, 7)::float8,
-           'lat', round(ST_Y(ST_Transform(a.geom_adresse, 4326))::numeric, 7)::float8)
+           'lat', round(ST_Y(ST_Transform(a.geom_adresse, 4326))::numeric, 7)::float8) AS r
     FROM bdnb.rel_batiment_groupe_adresse r
     JOIN bdnb.adresse a ON a.code_departement_insee = r.code_departement_insee AND a.cle_interop_adr = r.cle_interop_adr
-   WHERE r.code_departement_insee = $1 AND r.batiment_groupe_id = $2
-  UNION ALL
-  ${BRANCHES.map((b, k) => branchSql(b.t, k)).join('\n  UNION ALL\n  ')}
-  UNION ALL
-  ${LOOKUP_BRANCHES.filter((_, k) => !DERIVED.has(k))
-    .map((l) => `SELECT ${LOOKUP_K} + q.k, q.v, to_jsonb(q.v) FROM (${l}) q`)
-    .join('\n  UNION ALL\n  ')}
+   WHERE r.code_departement_insee = $1${g.where}`,
+    ...BRANCHES.flatMap((b, k) => (b.t.via === 'bc' ? [] : [branchSql(b.t, k, mode)])),
+    ...OWN_LOOKUPS.filter(({ l }) => l.via === 'bg').map(({ l, k }) =>
+      mode === 'one'
+        ? `SELECT ${LOOKUP_K} + q.k, q.v, to_jsonb(q.v) FROM (${LOOKUP_BRANCHES[k]}) q`
+        : `SELECT q.bg, ${LOOKUP_K + k}, q.v, to_jsonb(q.v) FROM (SELECT DISTINCT x.batiment_groupe_id AS bg, x."${l.column}"::text AS v
+             FROM bdnb."${l.table}" x WHERE x.code_departement_insee = $1 AND x."${l.column}" IS NOT NULL) q`,
+    ),
+  ];
+}
+
+/** The branches read by the footprint: the footprint itself (k = -1), its sections and keys. */
+const FOOTPRINT_BRANCHES = [
+  `SELECT -1 AS k, '' AS s, to_jsonb(x) AS r FROM ${cardTable('bdnb', 'batiment_construction')} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`,
+  ...BRANCHES.flatMap((b, k) => (b.t.via === 'bc' ? [branchSql(b.t, k, 'one')] : [])),
+  ...OWN_LOOKUPS.filter(({ l }) => l.via === 'bc').map(
+    ({ k }) => `SELECT ${LOOKUP_K} + q.k, q.v, to_jsonb(q.v) FROM (${LOOKUP_BRANCHES[k]}) q`,
+  ),
+];
+
+const unionOf = (branches: string[]): string => `SELECT k, r FROM (
+  ${branches.join('\n  UNION ALL\n  ')}
 ) u ORDER BY k, s`;
 
-/** The row (`k`) of CARD_SQL that carries the head. */
-const HEAD_K = -3;
+/**
+ * The group-level rows read live ($1 département, $2 group id), in one round trip — the
+ * addresses (k = -2), each section table (k = its branch), the keys read by group — when the
+ * group's card body is stale or absent: a card is a few prepared statements, not one query per
+ * table (p99 under load is what users feel).
+ */
+const GROUP_SQL = unionOf(groupBranches('one'));
+
+/**
+ * The département's data version ($1): the latest import run that wrote one of its BDNB tables
+ * (BAN addresses are not in the card). Card bodies built from another version are not read.
+ */
+const DATA_VERSION_SQL = `(SELECT max(v.run_id) FROM batid.source_version v
+   WHERE v.code_departement_insee = $1 AND v.table_name NOT LIKE 'ban.%')`;
+
+/** The row (`k`) that carries the group's card body: `[[k…], [r…]]`, its rows in order. */
+const CACHED_K = -3;
+
+/**
+ * The footprint's rows read live and the group's from its card body, when that was built from
+ * the département's current data. $1 département, $2 group id, $3 footprint id.
+ */
+const CACHED_BODY_SQL = unionOf([
+  ...FOOTPRINT_BRANCHES,
+  `SELECT ${CACHED_K} AS k, '' AS s, c.rows AS r FROM batid.card_body c
+    WHERE c.code_departement_insee = $1 AND c.batiment_groupe_id = $2
+      AND (SELECT cb.run_id FROM batid.card_build cb WHERE cb.code_departement_insee = $1) = ${DATA_VERSION_SQL}`,
+]);
+
+/** The row (`k`) of CARD_SQL that carries the head: its first (the smallest k). */
+const HEAD_K = -4;
 
 /**
  * Head and body in one statement, for when the building's département is known beforehand (a
@@ -191,13 +255,99 @@ const HEAD_K = -3;
  * all when the BatID is not in the département); $1 stays the département, $2 is the BatID.
  */
 const CARD_SQL = `WITH h AS MATERIALIZED (${HEAD_SQL.replace(/\$1(?!\d)/g, '$$2')} AND b.code_departement_insee = $1)
-${BODY_SQL.replace(
+${CACHED_BODY_SQL.replace(
   /\$([23])(?!\d)/g,
   (_m, n: string) => `(SELECT ${n === '2' ? 'bg' : 'bc'} FROM h WHERE h.status = 'constructed')`,
 ).replace(
   'SELECT k, r FROM (\n',
   `SELECT k, r FROM (\n  SELECT ${HEAD_K} AS k, '' AS s, to_jsonb(h) AS r FROM h\n  UNION ALL\n`,
 )}`;
+
+/**
+ * Every group's card body of a département at once ($1): the group branches written for all
+ * groups (the same SELECTs as a card's, so the same rows), aggregated per group in the order of
+ * GROUP_SQL, as `[[k…], [r…]]` (two arrays: no wrapper object per row). Every standing
+ * building's group gets a body (the rows with k null: its building), `[[], []]` when nothing is
+ * known of it, else its cards would be read live. A jsonb aggregate's ORDER BY sorts like the
+ * statement's ORDER BY (same types, same collation). One UNION ALL grouped by group, not the
+ * groups joined to the union: the join materialised every row (~15 % of the build).
+ */
+const BUILD_SQL = `WITH ins AS (INSERT INTO batid.card_body__new (code_departement_insee, batiment_groupe_id, rows)
+  SELECT $1, u.bg,
+         jsonb_build_array(
+           coalesce(to_jsonb(array_agg(u.k ORDER BY u.k, u.s) FILTER (WHERE u.k IS NOT NULL)), '[]'),
+           coalesce(jsonb_agg(u.r ORDER BY u.k, u.s) FILTER (WHERE u.k IS NOT NULL), '[]'))
+    FROM (
+      SELECT b.batiment_groupe_id AS bg, NULL::int AS k, NULL::text AS s, NULL::jsonb AS r FROM batid.building b
+       WHERE b.code_departement_insee = $1 AND b.status = 'constructed' AND b.batiment_groupe_id IS NOT NULL
+      UNION ALL
+      ${groupBranches('all').join('\n      UNION ALL\n      ')}
+    ) u
+   GROUP BY u.bg
+  HAVING count(*) FILTER (WHERE u.k IS NULL) > 0
+  RETURNING 1)
+SELECT count(*)::int AS n FROM ins`;
+
+export interface CardBodiesSummary {
+  dept: string;
+  groups: number;
+  seconds: number;
+}
+
+/**
+ * Builds the card bodies of a département from its current data (after an import: its tables,
+ * BatIDs and derived renovations in place) into a table of its own, then swaps it in as the
+ * département's partition in one short transaction (as an import swaps a BDNB table): until
+ * then cards read the old bodies, which no longer match the data version, live.
+ */
+export async function buildCardBodies(store: Store, dept: string): Promise<CardBodiesSummary> {
+  const t0 = performance.now();
+  if (!isDeptCode(dept)) throw new Error(`buildCardBodies: not a département code: ${JSON.stringify(dept)}`);
+  const part = `card_body_${dept.toLowerCase()}`;
+  const fresh = `${part}__new`;
+  const [, sql, params] = inDept('card_bodies', BUILD_SQL.replace('batid.card_body__new', `batid.${fresh}`), [
+    dept,
+  ]);
+  await store.exec(
+    `DROP TABLE IF EXISTS batid.${fresh}; CREATE TABLE batid.${fresh} (LIKE batid.card_body INCLUDING COMPRESSION)`,
+  );
+  const [r] = await store.query<{ n: number }>(sql, params);
+  const groups = r?.n ?? 0;
+  // the check lets ATTACH skip its scan; the key is the parent's, built once after the rows
+  await store.exec(
+    `ALTER TABLE batid.${fresh} ADD CONSTRAINT ${part}_dept_check CHECK (code_departement_insee IS NOT NULL AND code_departement_insee = '${dept}');
+     ALTER TABLE batid.${fresh} ADD CONSTRAINT ${fresh}_pkey PRIMARY KEY (code_departement_insee, batiment_groupe_id)`,
+  );
+  await swapTransaction(store, async (tx) => {
+    await tx.exec(
+      `DROP TABLE IF EXISTS batid.${part};
+       ALTER TABLE batid.${fresh} RENAME TO ${part};
+       ALTER TABLE batid.${part} RENAME CONSTRAINT ${fresh}_pkey TO ${part}_pkey;
+       ALTER TABLE batid.card_body ATTACH PARTITION batid.${part} FOR VALUES IN ('${dept}')`,
+    );
+    await tx.query(
+      `INSERT INTO batid.card_build (code_departement_insee, run_id, groups)
+       SELECT $1, ${DATA_VERSION_SQL}, $2 WHERE ${DATA_VERSION_SQL} IS NOT NULL
+       ON CONFLICT (code_departement_insee) DO UPDATE SET run_id = excluded.run_id, groups = excluded.groups, built_at = now()`,
+      [dept, groups],
+    );
+  });
+  await store.exec(`ANALYZE batid.${part}`);
+  return { dept, groups, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The départements whose card bodies are absent or not built from their current data. */
+export async function staleCardDepartements(store: Store): Promise<string[]> {
+  const rows = await store.query<{ d: string }>(
+    `SELECT v.code_departement_insee AS d FROM batid.source_version v
+      WHERE v.table_name NOT LIKE 'ban.%'
+      GROUP BY v.code_departement_insee
+     HAVING max(v.run_id) IS DISTINCT FROM
+            (SELECT cb.run_id FROM batid.card_build cb WHERE cb.code_departement_insee = v.code_departement_insee)
+      ORDER BY 1`,
+  );
+  return rows.map((r) => r.d);
+}
 
 /** How long (ms) the département a database holds is taken as known. */
 const SOLE_DEPT_MS = 5000;
@@ -272,8 +422,21 @@ export async function buildingCard(
   if (b.status !== 'constructed' || !b.bg) return card;
   const versions = b.versions;
   rows ??= await store.prepared<{ k: number; r: unknown }>(
-    ...inDept('building_card_body', BODY_SQL, [b.dept, b.bg, b.bc]),
+    ...inDept('building_card_body', CACHED_BODY_SQL, [b.dept, b.bg, b.bc]),
   );
+  // the group's rows: from its card body when that is current, else read live
+  const cached = rows.find((r) => r.k === CACHED_K);
+  if (cached) {
+    const [ks, rs] = cached.r as [number[], unknown[]];
+    rows = rows.filter((r) => r !== cached);
+    for (let i = 0; i < ks.length; i++) rows.push({ k: ks[i]!, r: rs[i] });
+  } else
+    rows = [
+      ...rows,
+      ...(await store.prepared<{ k: number; r: unknown }>(
+        ...inDept('building_card_group', GROUP_SQL, [b.dept, b.bg]),
+      )),
+    ];
   const byBranch = new Map<number, Record<string, unknown>[]>();
   const lookups: { k: number; v: string }[] = [];
   const derived = new Map<number, Set<string>>();

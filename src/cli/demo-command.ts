@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
-import { batidLine, importBdnb, renovationLine, summaryLine } from '../ingest/import-dir.js';
+import { batidLine, importBdnb, cardsLine, renovationLine, summaryLine } from '../ingest/import-dir.js';
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import { synthesize, syntheticWorld } from '../synth/synthesize.js';
 import { meteoFileName, writeSynthMeteo } from '../synth/meteo.js';
@@ -60,6 +60,7 @@ export async function runDemo(args: string[]): Promise<number> {
         },
         onBatids: (s) => process.stdout.write(`${batidLine(s)}\n`),
         onRenovations: (s) => process.stdout.write(`${renovationLine(s)}\n`),
+        onCards: (s) => process.stdout.write(`${cardsLine(s)}\n`),
       });
     } else process.stdout.write(`${out} already imported in ${store.location}\n`);
     // the synthetic weather (Météo-France layout) → degree days, unless the département has some

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { BDNB_TABLES } from '../ingest/catalog/bdnb-tables.js';
-import { batidLine, importBdnb, renovationLine, summaryLine } from '../ingest/import-dir.js';
+import { batidLine, importBdnb, cardsLine, renovationLine, summaryLine } from '../ingest/import-dir.js';
 import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import { DB_OPTIONS, USAGE, parse } from './main.js';
 import { Progress } from './progress.js';
@@ -45,6 +45,7 @@ export async function runImport(args: string[]): Promise<number> {
       onNote: (m) => process.stderr.write(`${m}\n`),
       onBatids: (s) => process.stdout.write(`${batidLine(s)}\n`),
       onRenovations: (s) => process.stdout.write(`${renovationLine(s)}\n`),
+      onCards: (s) => process.stdout.write(`${cardsLine(s)}\n`),
     });
     for (const u of summary.unknownFiles) process.stdout.write(`${u.file}: skipped, ${u.reason}\n`);
     const rows = summary.files.reduce((n, f) => n + f.imported, 0);

@@ -21,6 +21,7 @@ Commands:
            heat-network proximity counts per territory
   export   --format geojson|csv|gpkg --dept 03 [--out FILE]
            every standing building of a département (geojson/csv in WGS84, gpkg in EPSG:2154)
+  cards    [--dept 03]                                 build the card bodies a département lacks (imported before them)
   resolve  SCHEME ID                                    the BatID(s) of an identifier and all their linked ids
            (schemes: batid rnb bdnb_bg bdnb_bc bdtopo parcelle ban dpe rnc siren dvf)
   keys     create --role public|pro|advisor|admin|operator [--territory 03] [--network 7501C] [--email E] [--label T] | list | revoke ID
@@ -77,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./serve-command.js')).runServe(rest);
     case 'resolve':
       return (await import('./resolve-command.js')).runResolve(rest);
+    case 'cards':
+      return (await import('./cards-command.js')).runCards(rest);
     case 'demo':
       return (await import('./demo-command.js')).runDemo(rest);
     case 'dju':

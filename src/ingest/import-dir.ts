@@ -14,6 +14,7 @@ import {
   RENOVATION_INPUTS,
   type DeriveSummary,
 } from '../renovation/derive-renovations.js';
+import { buildCardBodies, type CardBodiesSummary } from '../buildings/card.js';
 
 export interface ImportOptions {
   /** A directory of CSV files, or CSV files. */
@@ -30,6 +31,7 @@ export interface ImportOptions {
   onNote?: (message: string) => void;
   onBatids?: (s: AssignSummary) => void;
   onRenovations?: (s: DeriveSummary) => void;
+  onCards?: (s: CardBodiesSummary) => void;
 }
 
 export interface ImportSummary {
@@ -40,6 +42,8 @@ export interface ImportSummary {
   batidSeconds: number;
   /** DPE histories and renovations derived again, per département whose certificates changed. */
   renovations: DeriveSummary[];
+  /** Card bodies built again, per département whose data changed. */
+  cards: CardBodiesSummary[];
   millesime: string | null;
   files: TableFileResult[];
   unknownFiles: { file: string; reason: string }[];
@@ -175,6 +179,7 @@ export async function importBdnb(
   const results: TableFileResult[] = [];
   const batids: AssignSummary[] = [];
   const renovations: DeriveSummary[] = [];
+  const cards: CardBodiesSummary[] = [];
   let batidSeconds: number;
   try {
     await dropLeftovers(store);
@@ -235,6 +240,13 @@ export async function importBdnb(
       renovations.push(s);
       opts.onRenovations?.(s);
     }
+    // Any table (re)imported: the département's card bodies built again from its new data.
+    const dataTouched = new Set(results.filter((r) => !r.fatal).flatMap((r) => r.depts));
+    for (const dept of [...dataTouched].sort()) {
+      const s = await buildCardBodies(store, dept);
+      cards.push(s);
+      opts.onCards?.(s);
+    }
     await store.query(`UPDATE batid.import_run SET status = 'done', finished_at = now() WHERE run_id = $1`, [
       runId,
     ]);
@@ -253,6 +265,7 @@ export async function importBdnb(
     batids,
     batidSeconds,
     renovations,
+    cards,
     unknownFiles,
     rejectsPath: rejects.written ? rejectsPath : null,
   };
@@ -278,6 +291,10 @@ export function batidLine(s: AssignSummary): string {
     `BatID ${s.dept}: ${s.footprints} footprints, ${s.kept} kept (${s.updated} updated), ${s.created} created, ` +
     `${s.demolished} demolished, ${s.merged} merged, ${s.split} split, ${s.conflicts} conflicts queued`
   );
+}
+
+export function cardsLine(s: CardBodiesSummary): string {
+  return `cards ${s.dept}: ${s.groups} building groups' card bodies built (${s.seconds.toFixed(1)} s)`;
 }
 
 export function renovationLine(s: DeriveSummary): string {

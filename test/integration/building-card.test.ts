@@ -9,7 +9,7 @@ import { importBdnb } from '../../src/ingest/import-dir.js';
 import { buildApp } from '../../src/http/app.js';
 import { SECTIONS } from '../../src/buildings/card-sections.js';
 import { linkedIds } from '../../src/ids/linked-ids.js';
-import { buildingCard } from '../../src/buildings/card.js';
+import { buildCardBodies, buildingCard, staleCardDepartements } from '../../src/buildings/card.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
@@ -150,6 +150,69 @@ for (const make of backends()) {
         assert.deepEqual(names, ['building_head', 'building_card_body']);
         assert.equal(JSON.stringify(one), JSON.stringify(two), batid);
       }
+    });
+
+    test('card bodies built at import make the same cards as the live statements, and a stale one is not read', async () => {
+      // collective buildings (most sections) and a spread of the others
+      const batids = (
+        await store.query<{ batid: string }>(
+          `(SELECT b.batid FROM batid.building b JOIN bdnb.batiment_groupe_ffo_bat f
+              ON f.code_departement_insee = b.code_departement_insee AND f.batiment_groupe_id = b.batiment_groupe_id
+             WHERE b.status = 'constructed' AND f.usage_niveau_1_txt = 'Résidentiel collectif' ORDER BY b.batid LIMIT 150)
+           UNION
+           (SELECT batid FROM batid.building WHERE status = 'constructed' ORDER BY md5(batid) LIMIT 250)`,
+        )
+      ).map((r) => r.batid);
+      const [built] = await store.query<{ n: number; groups: number; version: number; current: number }>(
+        `SELECT (SELECT count(*)::int FROM batid.card_body) AS n, cb.groups, cb.run_id::int AS version,
+                (SELECT max(run_id)::int FROM batid.source_version) AS current
+           FROM batid.card_build cb WHERE cb.code_departement_insee = '03'`,
+      );
+      const [standing] = await store.query<{ n: number }>(
+        `SELECT count(DISTINCT batiment_groupe_id)::int AS n FROM batid.building WHERE status = 'constructed'`,
+      );
+      assert.ok(built && built.n > 100, `card bodies ${JSON.stringify(built)}`);
+      assert.deepEqual([built.groups, built.version], [built.n, built.current]);
+      assert.equal(built.n, standing!.n, 'one card body per standing building group');
+      assert.deepEqual(await staleCardDepartements(store), []);
+      const names: string[] = [];
+      const rec: Store = {
+        ...store,
+        query: (sql, params) => store.query(sql, params),
+        exec: (sql) => store.exec(sql),
+        prepared: (name, sql, params) => {
+          names.push(name.replace(/_[0-9ab]{2,3}$/, ''));
+          return store.prepared(name, sql, params);
+        },
+      };
+      const cards = async (o: { dept?: null } = {}) => {
+        names.length = 0;
+        const out: string[] = [];
+        for (const b of batids) out.push(JSON.stringify(await buildingCard(rec, b, o)));
+        return { out, live: names.filter((n) => n === 'building_card_group').length };
+      };
+      const fromBodies = await cards();
+      assert.equal(fromBodies.live, 0, 'every card read its group from its card body');
+      assert.equal((await cards({ dept: null })).out.join('\n'), fromBodies.out.join('\n'));
+      const sections = fromBodies.out.filter((c) => JSON.parse(c).sections.energie).length;
+      assert.ok(sections > 50, `${sections} cards with a DPE section`);
+
+      // bodies of another data version (an import that failed after swapping a table): read live
+      await store.exec(`UPDATE batid.card_build SET run_id = run_id - 1`);
+      assert.deepEqual(await staleCardDepartements(store), ['03']);
+      const live = await cards();
+      assert.equal(live.live, batids.length, 'every card read live');
+      for (let i = 0; i < batids.length; i++) assert.equal(live.out[i], fromBodies.out[i], batids[i]);
+      // … and an emptied body of the current version is read as it is (the bodies are used)
+      await store.exec(
+        `UPDATE batid.card_build SET run_id = run_id + 1; UPDATE batid.card_body SET rows = '[[], []]'`,
+      );
+      const emptied = JSON.parse((await cards()).out[0]!);
+      assert.deepEqual([emptied.sections, emptied.addresses], [{}, []]);
+      const again = await buildCardBodies(store, '03');
+      assert.equal(again.groups, built.n);
+      assert.deepEqual(await staleCardDepartements(store), []);
+      assert.deepEqual((await cards()).out, fromBodies.out);
     });
 
     test('yearly consumptions come by source, then millésime', async () => {
