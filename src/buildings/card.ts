@@ -3,7 +3,7 @@ import {
   buildingHead,
   HEAD_SQL,
   idsOf,
-  LOOKUP_BRANCHES,
+  lookupBranch,
   LOOKUP_LIST,
   type BuildingHead,
   type BuildingIds,
@@ -191,11 +191,9 @@ function groupBranches(mode: Mode): string[] {
     JOIN bdnb.adresse a ON a.code_departement_insee = r.code_departement_insee AND a.cle_interop_adr = r.cle_interop_adr
    WHERE r.code_departement_insee = $1${g.where}`,
     ...BRANCHES.flatMap((b, k) => (b.t.via === 'bc' ? [] : [branchSql(b.t, k, mode)])),
-    ...OWN_LOOKUPS.filter(({ l }) => l.via === 'bg').map(({ l, k }) =>
-      mode === 'one'
-        ? `SELECT ${LOOKUP_K} + q.k, q.v, to_jsonb(q.v) FROM (${LOOKUP_BRANCHES[k]}) q`
-        : `SELECT q.bg, ${LOOKUP_K + k}, q.v, to_jsonb(q.v) FROM (SELECT DISTINCT x.batiment_groupe_id AS bg, x."${l.column}"::text AS v
-             FROM bdnb."${l.table}" x WHERE x.code_departement_insee = $1 AND x."${l.column}" IS NOT NULL) q`,
+    ...OWN_LOOKUPS.filter(({ l }) => l.via === 'bg').map(
+      ({ k }) =>
+        `SELECT ${byGroup(mode, 'q.bg').bg}${LOOKUP_K} + q.k, q.v, to_jsonb(q.v) FROM (${lookupBranch(k, mode === 'all')}) q`,
     ),
   ];
 }
@@ -205,7 +203,7 @@ const FOOTPRINT_BRANCHES = [
   `SELECT -1 AS k, '' AS s, to_jsonb(x) AS r FROM ${cardTable('bdnb', 'batiment_construction')} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`,
   ...BRANCHES.flatMap((b, k) => (b.t.via === 'bc' ? [branchSql(b.t, k, 'one')] : [])),
   ...OWN_LOOKUPS.filter(({ l }) => l.via === 'bc').map(
-    ({ k }) => `SELECT ${LOOKUP_K} + q.k, q.v, to_jsonb(q.v) FROM (${LOOKUP_BRANCHES[k]}) q`,
+    ({ k }) => `SELECT ${LOOKUP_K} + q.k, q.v, to_jsonb(q.v) FROM (${lookupBranch(k)}) q`,
   ),
 ];
 
@@ -225,8 +223,9 @@ const GROUP_SQL = unionOf(groupBranches('one'));
  * The département's data version ($1): the latest import run that wrote one of its BDNB tables
  * (BAN addresses are not in the card). Card bodies built from another version are not read.
  */
-const DATA_VERSION_SQL = `(SELECT max(v.run_id) FROM batid.source_version v
-   WHERE v.code_departement_insee = $1 AND v.table_name NOT LIKE 'ban.%')`;
+const dataVersionSql = (dept: string): string => `(SELECT max(v.run_id) FROM batid.source_version v
+   WHERE v.code_departement_insee = ${dept} AND v.table_name NOT LIKE 'ban.%')`;
+const DATA_VERSION_SQL = dataVersionSql('$1');
 
 /** The row (`k`) that carries the group's card body: `[[k…], [r…]]`, its rows in order. */
 const CACHED_K = -3;
@@ -327,7 +326,7 @@ export async function buildCardBodies(store: Store, dept: string): Promise<CardB
     );
     await tx.query(
       `INSERT INTO batid.card_build (code_departement_insee, run_id, groups)
-       SELECT $1, ${DATA_VERSION_SQL}, $2 WHERE ${DATA_VERSION_SQL} IS NOT NULL
+       SELECT $1, d.v, $2 FROM (SELECT ${DATA_VERSION_SQL} AS v) d WHERE d.v IS NOT NULL
        ON CONFLICT (code_departement_insee) DO UPDATE SET run_id = excluded.run_id, groups = excluded.groups, built_at = now()`,
       [dept, groups],
     );
@@ -339,11 +338,9 @@ export async function buildCardBodies(store: Store, dept: string): Promise<CardB
 /** The départements whose card bodies are absent or not built from their current data. */
 export async function staleCardDepartements(store: Store): Promise<string[]> {
   const rows = await store.query<{ d: string }>(
-    `SELECT v.code_departement_insee AS d FROM batid.source_version v
-      WHERE v.table_name NOT LIKE 'ban.%'
-      GROUP BY v.code_departement_insee
-     HAVING max(v.run_id) IS DISTINCT FROM
-            (SELECT cb.run_id FROM batid.card_build cb WHERE cb.code_departement_insee = v.code_departement_insee)
+    `SELECT s.d FROM (SELECT DISTINCT code_departement_insee AS d FROM batid.source_version) s
+      WHERE ${dataVersionSql('s.d')} IS DISTINCT FROM
+            (SELECT cb.run_id FROM batid.card_build cb WHERE cb.code_departement_insee = s.d)
       ORDER BY 1`,
   );
   return rows.map((r) => r.d);

@@ -46,14 +46,19 @@ export const LOOKUP_LIST = (
   Object.entries(LOOKUPS) as [Scheme, (typeof LOOKUPS)[keyof typeof LOOKUPS]][]
 ).flatMap(([scheme, lookups]) => lookups.map((l) => ({ scheme, ...l })));
 
-/** One branch per lookup: $1 département, $2 group id, $3 footprint id → (k, value). */
-export const LOOKUP_BRANCHES = LOOKUP_LIST.map((l, k) => {
+/**
+ * The branch of lookup k: $1 département, $2 group id, $3 footprint id → (k, value). With
+ * `everyGroup` (a lookup read by group), for every group of the département at once: (bg, k, value).
+ */
+export function lookupBranch(k: number, everyGroup = false): string {
+  const l = LOOKUP_LIST[k]!;
   const col = l.via === 'bg' ? 'batiment_groupe_id' : 'batiment_construction_id';
-  return `SELECT DISTINCT ${k} AS k, x."${l.column}"::text AS v FROM bdnb."${l.table}" x
-     WHERE x.code_departement_insee = $1 AND x."${col}" = ${l.via === 'bg' ? '$2' : '$3'} AND x."${l.column}" IS NOT NULL`;
-});
+  const key = everyGroup ? '' : ` AND x."${col}" = ${l.via === 'bg' ? '$2' : '$3'}`;
+  return `SELECT DISTINCT ${everyGroup ? `x."${col}" AS bg, ` : ''}${k} AS k, x."${l.column}"::text AS v FROM bdnb."${l.table}" x
+     WHERE x.code_departement_insee = $1${key} AND x."${l.column}" IS NOT NULL`;
+}
 
-const LOOKUP_SQL = `SELECT k, v FROM (${LOOKUP_BRANCHES.join('\nUNION ALL\n')}) u ORDER BY k, v`;
+const LOOKUP_SQL = `SELECT k, v FROM (${LOOKUP_LIST.map((_, k) => lookupBranch(k)).join('\nUNION ALL\n')}) u ORDER BY k, v`;
 
 /**
  * The identifiers of a building: its lifecycle links (BatID, BDNB ids, RNB) from the registry,

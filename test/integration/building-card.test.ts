@@ -132,15 +132,7 @@ for (const make of backends()) {
         )
       ).map((r) => r.batid);
       const names: string[] = [];
-      const rec: Store = {
-        ...store,
-        query: (sql, params) => store.query(sql, params),
-        exec: (sql) => store.exec(sql),
-        prepared: (name, sql, params) => {
-          names.push(name.replace(/_[0-9ab]{2,3}$/, ''));
-          return store.prepared(name, sql, params);
-        },
-      };
+      const rec = recordingStore(store, names);
       for (const batid of batids) {
         names.length = 0;
         const one = await buildingCard(rec, batid);
@@ -176,15 +168,7 @@ for (const make of backends()) {
       assert.equal(built.n, standing!.n, 'one card body per standing building group');
       assert.deepEqual(await staleCardDepartements(store), []);
       const names: string[] = [];
-      const rec: Store = {
-        ...store,
-        query: (sql, params) => store.query(sql, params),
-        exec: (sql) => store.exec(sql),
-        prepared: (name, sql, params) => {
-          names.push(name.replace(/_[0-9ab]{2,3}$/, ''));
-          return store.prepared(name, sql, params);
-        },
-      };
+      const rec = recordingStore(store, names);
       const cards = async (o: { dept?: null } = {}) => {
         names.length = 0;
         const out: string[] = [];
@@ -299,4 +283,17 @@ for (const make of backends()) {
       }
     });
   });
+}
+
+/** The store, noting the name of each prepared statement it runs (without its département suffix). */
+function recordingStore(store: Store, names: string[]): Store {
+  return {
+    ...store,
+    query: (sql, params) => store.query(sql, params),
+    exec: (sql) => store.exec(sql),
+    prepared: (name, sql, params) => {
+      names.push(name.replace(/_[0-9ab]{2,3}$/, ''));
+      return store.prepared(name, sql, params);
+    },
+  };
 }

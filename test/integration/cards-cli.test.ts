@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,16 +8,13 @@ import { importBdnb } from '../../src/ingest/import-dir.js';
 import { staleCardDepartements } from '../../src/buildings/card.js';
 import { openStore } from '../../src/store/open-store.js';
 import { backends, type Backend } from '../helpers/backends.js';
+import { batidCli } from '../helpers/cli.js';
 import { writeLifecyclePair } from '../helpers/lifecycle-fixture.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
 
 for (const make of backends()) {
   describe(`batid cards (CLI) [${make().name}]`, () => {
     let backend: Backend;
     let dir: string;
-    let args: string[];
-    let env: NodeJS.ProcessEnv;
     let dept: string;
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'batid-cards-'));
@@ -36,20 +32,12 @@ for (const make of backends()) {
       await store.exec(`DROP TABLE batid.card_body_${dept.toLowerCase()}; DELETE FROM batid.card_build`);
       assert.deepEqual(await staleCardDepartements(store), [dept]);
       await store.close();
-      const conn = backend.connection();
-      args = conn.dbDir ? ['--db', conn.dbDir] : [];
-      env = { ...process.env, DATABASE_URL: conn.databaseUrl ?? '' };
     });
     after(async () => {
       await backend?.dispose();
       if (dir) await rm(dir, { recursive: true, force: true });
     });
-    const cli = (...a: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/batid-dev.ts', 'cards', ...a, ...args], {
-        cwd: ROOT,
-        env,
-        encoding: 'utf8',
-      });
+    const cli = (...a: string[]) => batidCli(backend, 'cards', a);
 
     test('builds the card bodies a département lacks, then finds them current', async () => {
       const r = cli();

@@ -1,22 +1,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BDNB_TABLES } from '../../src/ingest/catalog/bdnb-tables.js';
 import { importBdnb } from '../../src/ingest/import-dir.js';
 import { backends, type Backend } from '../helpers/backends.js';
+import { batidCli } from '../helpers/cli.js';
 import { writeLifecyclePair } from '../helpers/lifecycle-fixture.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
 
 for (const make of backends()) {
   describe(`batid resolve (CLI) [${make().name}]`, () => {
     let backend: Backend;
     let dir: string;
-    let args: string[];
-    let env: NodeJS.ProcessEnv;
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'batid-cli-'));
       const pair = await writeLifecyclePair(dir);
@@ -28,20 +24,12 @@ for (const make of backends()) {
         rejectsPath: join(dir, 'r.csv'),
       });
       await store.close();
-      const conn = backend.connection();
-      args = conn.dbDir ? ['--db', conn.dbDir] : [];
-      env = { ...process.env, DATABASE_URL: conn.databaseUrl ?? '' };
     });
     after(async () => {
       await backend?.dispose();
       if (dir) await rm(dir, { recursive: true, force: true });
     });
-    const cli = (...a: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/batid-dev.ts', 'resolve', ...a, ...args], {
-        cwd: ROOT,
-        env,
-        encoding: 'utf8',
-      });
+    const cli = (...a: string[]) => batidCli(backend, 'resolve', a);
 
     test('prints the BatID(s) and every linked id as JSON', () => {
       const r = cli('rnb', 'abcd-2345-kmnp');
