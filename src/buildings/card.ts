@@ -77,6 +77,14 @@ function manyOrder(table: string): string {
   return hasMillesime ? "coalesce(x.millesime::text, '') || to_jsonb(x)::text" : 'to_jsonb(x)::text';
 }
 
+/**
+ * A section row as the card's statements return it: without its null fields and the hidden keys
+ * no external key is read from (clean() would drop them) — a card body a third smaller to store,
+ * read and parse. '' values stay (clean() drops them: no cheap top-level filter in SQL).
+ */
+const STRIPPED = [...HIDDEN_COLUMNS].filter((c) => !LOOKUP_LIST.some((l) => l.column === c));
+const ROW = `jsonb_strip_nulls(to_jsonb(x)) - '{${STRIPPED.join(',')}}'::text[]`;
+
 /** Drops the linking keys, geometries, `extra` and empty values of a row. */
 function clean(table: string, row: Record<string, unknown>): Record<string, unknown> {
   const geoms = GEOMETRY_COLUMNS.get(table);
@@ -108,19 +116,19 @@ function branchSql(t: SectionDef['tables'][number], k: number, mode: Mode): stri
   switch (t.via) {
     case 'parcelle': {
       const g = byGroup(mode, 'p.batiment_groupe_id');
-      return `SELECT ${g.bg}${k} AS k, to_jsonb(x)::text AS s, to_jsonb(x) AS r FROM ${x}
+      return `SELECT ${g.bg}${k} AS k, to_jsonb(x)::text AS s, ${ROW} AS r FROM ${x}
                 JOIN bdnb.rel_parcelle_sitadel rs ON rs.code_departement_insee = x.code_departement_insee AND rs.numero_permis = x.numero_permis
                 JOIN bdnb.rel_batiment_groupe_parcelle p ON p.code_departement_insee = rs.code_departement_insee AND p.parcelle_id = rs.parcelle_id
                WHERE p.code_departement_insee = $1${g.where}`;
     }
     case 'bc':
-      return `SELECT ${k} AS k, '' AS s, to_jsonb(x) AS r FROM ${x} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`;
+      return `SELECT ${k} AS k, '' AS s, ${ROW} AS r FROM ${x} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`;
     default: {
       if (t.table === 'dpe_logement') {
         const g = byGroup(mode, 'd.batiment_groupe_id');
         // what the history adds (src/renovation/derive-renovations.ts) beside each certificate
         return `SELECT ${g.bg}${k} AS k, coalesce(x.date_etablissement_dpe::text, '') || x.identifiant_dpe AS s,
-                       to_jsonb(x) || jsonb_strip_nulls(jsonb_build_object('logement', rd.logement,
+                       ${ROW} || jsonb_strip_nulls(jsonb_build_object('logement', rd.logement,
                          'classe_facteur_2026', rd.classe_facteur_2026, 'conso_ep_m2_facteur_2026', rd.conso_ep_m2_facteur_2026,
                          'changement_methode', rd.changement_methode, 'g_plus', rd.g_plus, 'remplace_par', rd.remplace_par,
                          'valide', CASE WHEN rd.identifiant_dpe IS NOT NULL THEN rd.remplace_par IS NULL END)) AS r
@@ -132,12 +140,12 @@ function branchSql(t: SectionDef['tables'][number], k: number, mode: Mode): stri
       }
       const g = byGroup(mode, 'x.batiment_groupe_id');
       if (t.schema === 'renovation')
-        return `SELECT ${g.bg}${k} AS k, coalesce(x.date_apres::text, '') || x.dpe_apres AS s, to_jsonb(x) AS r FROM ${x}
+        return `SELECT ${g.bg}${k} AS k, coalesce(x.date_apres::text, '') || x.dpe_apres AS s, ${ROW} AS r FROM ${x}
                  WHERE x.code_departement_insee = $1${g.where}`;
       // the rows of a many-row table in a fixed order, by millésime where the table has one
       // (the plan's order is no order: the yearly consumptions came out shuffled when the
       // statement lost a branch)
-      return `SELECT ${g.bg}${k} AS k, ${t.many ? manyOrder(t.table) : "''"} AS s, to_jsonb(x) AS r FROM ${x} WHERE x.code_departement_insee = $1${g.where}`;
+      return `SELECT ${g.bg}${k} AS k, ${t.many ? manyOrder(t.table) : "''"} AS s, ${ROW} AS r FROM ${x} WHERE x.code_departement_insee = $1${g.where}`;
     }
   }
 }
@@ -200,7 +208,7 @@ function groupBranches(mode: Mode): string[] {
 
 /** The branches read by the footprint: the footprint itself (k = -1), its sections and keys. */
 const FOOTPRINT_BRANCHES = [
-  `SELECT -1 AS k, '' AS s, to_jsonb(x) AS r FROM ${cardTable('bdnb', 'batiment_construction')} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`,
+  `SELECT -1 AS k, '' AS s, ${ROW} AS r FROM ${cardTable('bdnb', 'batiment_construction')} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`,
   ...BRANCHES.flatMap((b, k) => (b.t.via === 'bc' ? [branchSql(b.t, k, 'one')] : [])),
   ...OWN_LOOKUPS.filter(({ l }) => l.via === 'bc').map(
     ({ k }) => `SELECT ${LOOKUP_K} + q.k, q.v, to_jsonb(q.v) FROM (${lookupBranch(k)}) q`,
@@ -221,10 +229,11 @@ const GROUP_SQL = unionOf(groupBranches('one'));
 
 /**
  * The département's data version ($1): the latest import run that wrote one of its BDNB tables
- * (BAN addresses are not in the card). Card bodies built from another version are not read.
+ * (BAN addresses are not in the card), kept with its millésimes by migrations/0022. Card bodies
+ * built from another version are not read.
  */
-const dataVersionSql = (dept: string): string => `(SELECT max(v.run_id) FROM batid.source_version v
-   WHERE v.code_departement_insee = ${dept} AND v.table_name NOT LIKE 'ban.%')`;
+const dataVersionSql = (dept: string): string =>
+  `(SELECT dv.data_run_id FROM batid.dept_version dv WHERE dv.code_departement_insee = ${dept})`;
 const DATA_VERSION_SQL = dataVersionSql('$1');
 
 /** The row (`k`) that carries the group's card body: `[[k…], [r…]]`, its rows in order. */
@@ -310,6 +319,9 @@ export async function buildCardBodies(store: Store, dept: string): Promise<CardB
   await store.exec(
     `DROP TABLE IF EXISTS batid.${fresh}; CREATE TABLE batid.${fresh} (LIKE batid.card_body INCLUDING COMPRESSION)`,
   );
+  // the version read before the data: an import that lands meanwhile leaves these bodies
+  // marked older than the data (read live until the next build), never the reverse
+  const [v] = await store.query<{ v: string | null }>(`SELECT ${DATA_VERSION_SQL}::text AS v`, [dept]);
   const [r] = await store.query<{ n: number }>(sql, params);
   const groups = r?.n ?? 0;
   // the check lets ATTACH skip its scan; the key is the parent's, built once after the rows
@@ -324,12 +336,14 @@ export async function buildCardBodies(store: Store, dept: string): Promise<CardB
        ALTER TABLE batid.${part} RENAME CONSTRAINT ${fresh}_pkey TO ${part}_pkey;
        ALTER TABLE batid.card_body ATTACH PARTITION batid.${part} FOR VALUES IN ('${dept}')`,
     );
-    await tx.query(
-      `INSERT INTO batid.card_build (code_departement_insee, run_id, groups)
-       SELECT $1, d.v, $2 FROM (SELECT ${DATA_VERSION_SQL} AS v) d WHERE d.v IS NOT NULL
-       ON CONFLICT (code_departement_insee) DO UPDATE SET run_id = excluded.run_id, groups = excluded.groups, built_at = now()`,
-      [dept, groups],
-    );
+    if (v?.v == null)
+      await tx.query(`DELETE FROM batid.card_build WHERE code_departement_insee = $1`, [dept]);
+    else
+      await tx.query(
+        `INSERT INTO batid.card_build (code_departement_insee, run_id, groups) VALUES ($1, $2::bigint, $3)
+         ON CONFLICT (code_departement_insee) DO UPDATE SET run_id = excluded.run_id, groups = excluded.groups, built_at = now()`,
+        [dept, v.v, groups],
+      );
   });
   await store.exec(`ANALYZE batid.${part}`);
   return { dept, groups, seconds: (performance.now() - t0) / 1000 };

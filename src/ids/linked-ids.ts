@@ -31,8 +31,8 @@ export const HEAD_SQL = `SELECT b.batid, b.status, b.code_departement_insee AS d
                                                      'last_millesime', l.last_millesime, 'active', l.active)
                                    ORDER BY l.scheme, l.active DESC, l.external_id)
                      FROM batid.id_link l WHERE l.batid = b.batid), '[]') AS links,
-         coalesce((SELECT json_object_agg(v.table_name, v.millesime) FROM batid.source_version v
-                    WHERE v.code_departement_insee = b.code_departement_insee), '{}') AS versions
+         coalesce((SELECT dv.versions FROM batid.dept_version dv
+                    WHERE dv.code_departement_insee = b.code_departement_insee), '{}') AS versions
     FROM batid.building b WHERE b.batid = $1`;
 
 /** The registry row of a BatID, its links and its département's millésimes, in one round trip. */

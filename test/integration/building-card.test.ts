@@ -199,6 +199,64 @@ for (const make of backends()) {
       assert.deepEqual((await cards()).out, fromBodies.out);
     });
 
+    test('an import that lands while the bodies are built leaves them stale; millésimes follow source_version', async () => {
+      const [one] = await store.query<{ batid: string }>(
+        `SELECT batid FROM batid.building WHERE status = 'constructed' ORDER BY md5(batid) LIMIT 1`,
+      );
+      const batid = one!.batid;
+      const before = JSON.stringify(await buildingCard(store, batid));
+      // an import of batiment_construction commits between the build's version read and its rows
+      const landing: Store = {
+        ...store,
+        query: async (sql, params) => {
+          if (sql.includes('INSERT INTO batid.card_body_03__new'))
+            await store.exec(
+              `UPDATE batid.source_version SET run_id = run_id + 1000, millesime = '2025-04'
+                WHERE code_departement_insee = '03' AND table_name = 'batiment_construction'`,
+            );
+          return store.query(sql, params);
+        },
+      };
+      await buildCardBodies(landing, '03');
+      assert.deepEqual(
+        await staleCardDepartements(store),
+        ['03'],
+        'bodies built from the data before the import',
+      );
+      const names: string[] = [];
+      const card = (await buildingCard(recordingStore(store, names), batid))!;
+      assert.ok(names.includes('building_card_group'), `read live: ${names.join(', ')}`);
+      // the new millésime is the footprint's at once; the rest of the card is unchanged
+      assert.equal(card.footprint.millesime, '2025-04');
+      assert.equal(
+        JSON.stringify({ ...card, footprint: { ...card.footprint, millesime: '2024-10' } }),
+        before,
+      );
+      // a table no longer imported loses its millésime
+      const [row] = await store.query<Record<string, unknown>>(
+        `DELETE FROM batid.source_version WHERE code_departement_insee = '03' AND table_name = 'batiment_construction' RETURNING *`,
+      );
+      assert.equal((await buildingCard(store, batid))!.footprint.millesime, null);
+      await store.query(
+        `INSERT INTO batid.source_version (table_name, code_departement_insee, millesime, file, run_id, rows_imported, imported_at)
+         VALUES ($1, $2, '2024-10', $3, $4::bigint - 1000, $5, $6)`,
+        [
+          row!.table_name,
+          row!.code_departement_insee,
+          row!.file,
+          String(row!.run_id),
+          row!.rows_imported,
+          row!.imported_at,
+        ],
+      );
+      assert.deepEqual(
+        await staleCardDepartements(store),
+        [],
+        'back to the version the bodies were built from',
+      );
+      assert.equal(JSON.stringify(await buildingCard(store, batid)), before);
+    });
+
     test('yearly consumptions come by source, then millésime', async () => {
       const batids = (
         await store.query<{ batid: string }>(
