@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +18,8 @@ import { meteoFileName, synthMeteoText } from '../../src/synth/meteo.js';
 import { syntheticWorld } from '../../src/synth/synthesize.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
+import { batidCli } from '../helpers/cli.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 // the synthetic file is never attributed to Météo-France
 const METHOD =
   /^météo synthétique BatID \(batid synth, format Météo-France\), données quotidiennes Q_03_synth-2014-2025_RR-T-Vent\.csv\.gz, .*stations: \d, calcul BatID base 18 °C 1 oct–20 mai$/;
@@ -194,15 +193,7 @@ for (const make of backends()) {
 
     test('CLI: dju import, set, list; bad options exit 2', async () => {
       await store.close();
-      const conn = backend.connection();
-      const args = conn.dbDir ? ['--db', conn.dbDir] : [];
-      const env = { ...process.env, DATABASE_URL: conn.databaseUrl ?? '' };
-      const cli = (...a: string[]) =>
-        spawnSync(process.execPath, ['--import', 'tsx', 'scripts/batid-dev.ts', 'dju', ...a, ...args], {
-          cwd: ROOT,
-          env,
-          encoding: 'utf8',
-        });
+      const cli = (...a: string[]) => batidCli(backend, 'dju', a);
       const imp = cli('import', weather, join(dir, 'nothing.csv'), '--reference-period', '2016-2025');
       assert.equal(imp.status, 0, imp.stderr);
       assert.match(imp.stdout, /^nothing\.csv: cannot be read/m);

@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +10,9 @@ import { RejectWriter } from '../../src/ingest/rejects.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
+import { batidCli } from '../helpers/cli.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const HEADER =
   'id;nom;specialites;rge;rge_qualifications;rge_fin_validite;siret;adresse;code_postal;commune;code_commune_insee;lon;lat;departements_intervention;communes_intervention;rayon_km;site_web;telephone;email;contact_nom';
 
@@ -466,16 +465,11 @@ for (const make of backends()) {
 
   describe(`batid directory import (CLI) [${make().name}]`, () => {
     let backend: Backend;
-    let args: string[];
-    let env: NodeJS.ProcessEnv;
     let dir: string;
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'batid-directory-cli-'));
       backend = make();
       await (await backend.open()).close();
-      const conn = backend.connection();
-      args = conn.dbDir ? ['--db', conn.dbDir] : [];
-      env = { ...process.env, DATABASE_URL: conn.databaseUrl ?? '' };
     });
     after(async () => {
       await backend?.dispose();
@@ -488,11 +482,7 @@ for (const make of backends()) {
         path,
         'nom,specialites,siret,code_postal,departements_intervention\nA,isolation,,03100,03\nB,isolation,,3100,03\nC,toiture,,,03\n',
       );
-      const c = spawnSync(
-        process.execPath,
-        ['--import', 'tsx', 'scripts/batid-dev.ts', 'directory', 'import', path, ...args],
-        { cwd: ROOT, env, encoding: 'utf8' },
-      );
+      const c = batidCli(backend, 'directory', ['import', path]);
       assert.equal(c.status, 0, c.stderr);
       assert.match(c.stdout, /^1 imported, 2 rejected/);
       const rejects = await readFile(path.replace(/\.csv$/, '.rejects.csv'), 'utf8');
@@ -506,11 +496,7 @@ for (const make of backends()) {
       } finally {
         await s.close();
       }
-      const bad = spawnSync(
-        process.execPath,
-        ['--import', 'tsx', 'scripts/batid-dev.ts', 'directory', 'import', join(dir, 'absent.csv'), ...args],
-        { cwd: ROOT, env, encoding: 'utf8' },
-      );
+      const bad = batidCli(backend, 'directory', ['import', join(dir, 'absent.csv')]);
       assert.equal(bad.status, 2);
       assert.match(bad.stderr, /cannot read/);
     });

@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { buffer } from 'node:stream/consumers';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -15,10 +14,9 @@ import { claimJob, createEligibilityJob, jobInfo, jobInput } from '../../src/job
 import { importNetworks } from '../../src/networks/import-networks.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
+import { batidCli } from '../helpers/cli.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
 import { proKey } from '../helpers/pro-key.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
 
 /** Splits our `;` CSV (quotes doubled) into rows of fields. */
 function parseCsv(text: string): string[][] {
@@ -399,27 +397,12 @@ for (const make of backends()) {
     });
 
     test('batid eligibility IN --out OUT.xlsx / OUT.csv: same engine from the CLI', async () => {
-      const conn = backend.connection();
       const input = join(db.dir, 'cli-in.csv');
       await writeFile(
         input,
         ['adresse', ...labels.slice(0, 20).map((l) => `"${l}"`), 'zzqx wvpk jjj'].join('\n'),
       );
-      const run = (out: string) =>
-        spawnSync(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            'scripts/batid-dev.ts',
-            'eligibility',
-            input,
-            '--out',
-            out,
-            ...(conn.dbDir ? ['--db', conn.dbDir] : []),
-          ],
-          { cwd: ROOT, env: { ...process.env, DATABASE_URL: conn.databaseUrl ?? '' }, encoding: 'utf8' },
-        );
+      const run = (out: string) => batidCli(backend, 'eligibility', [input, '--out', out]);
       const x = run(join(db.dir, 'out.xlsx'));
       assert.equal(x.status, 0, x.stderr);
       assert.match(

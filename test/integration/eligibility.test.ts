@@ -1,15 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { importNetworks } from '../../src/networks/import-networks.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, type Backend } from '../helpers/backends.js';
+import { batidCli } from '../helpers/cli.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
 
 for (const make of backends()) {
   describe(`heat-network eligibility [${make().name}]`, () => {
@@ -146,19 +144,7 @@ for (const make of backends()) {
     });
 
     test('batid import-networks: an unreadable file stops with its name; a bad feature is reported, the rest imported', async () => {
-      const conn = backend.connection();
-      const env = { ...process.env, DATABASE_URL: conn.databaseUrl ?? '' };
-      const args = conn.dbDir ? ['--db', conn.dbDir] : [];
-      const cli = (...a: string[]) =>
-        spawnSync(
-          process.execPath,
-          ['--import', 'tsx', 'scripts/batid-dev.ts', 'import-networks', ...a, ...args],
-          {
-            cwd: ROOT,
-            env,
-            encoding: 'utf8',
-          },
-        );
+      const cli = (...a: string[]) => batidCli(backend, 'import-networks', a);
       const broken = join(dir, 'reseaux_de_chaleur_broken.geojson');
       await writeFile(broken, '{"type": "FeatureCollection", "features": [');
       const bad = cli(broken);
