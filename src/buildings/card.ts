@@ -77,13 +77,23 @@ function manyOrder(table: string): string {
   return hasMillesime ? "coalesce(x.millesime::text, '') || to_jsonb(x)::text" : 'to_jsonb(x)::text';
 }
 
+/** The hidden keys no external key is read from (FROM_ROWS): clean() drops them. */
+const STRIPPED = `'{${[...HIDDEN_COLUMNS].filter((c) => !LOOKUP_LIST.some((l) => l.column === c)).join(',')}}'::text[]`;
+
 /**
  * A section row as the card's statements return it: without its null fields and the hidden keys
- * no external key is read from (clean() would drop them) — a card body a third smaller to store,
- * read and parse. '' values stay (clean() drops them: no cheap top-level filter in SQL).
+ * that clean() would drop anyway — a card body 40 % smaller to store, read and parse. Only the
+ * row's own fields: a jsonb value keeps its nulls (a renovation's `changements` has `avant: null`),
+ * so for a table with jsonb columns (and the derived tables) the nulls are dropped key by key, not
+ * by jsonb_strip_nulls, which goes down into them. '' values stay (clean() drops them).
  */
-const STRIPPED = [...HIDDEN_COLUMNS].filter((c) => !LOOKUP_LIST.some((l) => l.column === c));
-const ROW = `jsonb_strip_nulls(to_jsonb(x)) - '{${STRIPPED.join(',')}}'::text[]`;
+function rowSql(schema: string, table: string): string {
+  const flat = schema === 'bdnb' && !TABLES.get(table)?.columns.some((c) => c.type === 'jsonb');
+  return flat
+    ? `jsonb_strip_nulls(to_jsonb(x)) - ${STRIPPED}`
+    : `coalesce((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(to_jsonb(x)) e
+                  WHERE e.value <> 'null'::jsonb AND e.key <> ALL (${STRIPPED})), '{}')`;
+}
 
 /** Drops the linking keys, geometries, `extra` and empty values of a row. */
 function clean(table: string, row: Record<string, unknown>): Record<string, unknown> {
@@ -113,6 +123,7 @@ const byGroup = (mode: Mode, col: string): { bg: string; where: string } =>
 /** The SELECT of one section table for a building (or, `all`, for every group). */
 function branchSql(t: SectionDef['tables'][number], k: number, mode: Mode): string {
   const x = cardTable(t.schema ?? 'bdnb', t.table);
+  const ROW = rowSql(t.schema ?? 'bdnb', t.table);
   switch (t.via) {
     case 'parcelle': {
       const g = byGroup(mode, 'p.batiment_groupe_id');
@@ -208,7 +219,7 @@ function groupBranches(mode: Mode): string[] {
 
 /** The branches read by the footprint: the footprint itself (k = -1), its sections and keys. */
 const FOOTPRINT_BRANCHES = [
-  `SELECT -1 AS k, '' AS s, ${ROW} AS r FROM ${cardTable('bdnb', 'batiment_construction')} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`,
+  `SELECT -1 AS k, '' AS s, ${rowSql('bdnb', 'batiment_construction')} AS r FROM ${cardTable('bdnb', 'batiment_construction')} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`,
   ...BRANCHES.flatMap((b, k) => (b.t.via === 'bc' ? [branchSql(b.t, k, 'one')] : [])),
   ...OWN_LOOKUPS.filter(({ l }) => l.via === 'bc').map(
     ({ k }) => `SELECT ${LOOKUP_K} + q.k, q.v, to_jsonb(q.v) FROM (${lookupBranch(k)}) q`,
@@ -228,12 +239,12 @@ const unionOf = (branches: string[]): string => `SELECT k, r FROM (
 const GROUP_SQL = unionOf(groupBranches('one'));
 
 /**
- * The département's data version ($1): the latest import run that wrote one of its BDNB tables
- * (BAN addresses are not in the card), kept with its millésimes by migrations/0022. Card bodies
- * built from another version are not read.
+ * The département's data version ($1): a generation bumped by every swap of one of its BDNB
+ * tables and by its derived renovations (BAN addresses are not in the card), kept with its
+ * millésimes by migrations/0022. Card bodies built from another version are not read.
  */
 const dataVersionSql = (dept: string): string =>
-  `(SELECT dv.data_run_id FROM batid.dept_version dv WHERE dv.code_departement_insee = ${dept})`;
+  `(SELECT dv.data_version FROM batid.dept_version dv WHERE dv.code_departement_insee = ${dept})`;
 const DATA_VERSION_SQL = dataVersionSql('$1');
 
 /** The row (`k`) that carries the group's card body: `[[k…], [r…]]`, its rows in order. */
@@ -247,7 +258,7 @@ const CACHED_BODY_SQL = unionOf([
   ...FOOTPRINT_BRANCHES,
   `SELECT ${CACHED_K} AS k, '' AS s, c.rows AS r FROM batid.card_body c
     WHERE c.code_departement_insee = $1 AND c.batiment_groupe_id = $2
-      AND (SELECT cb.run_id FROM batid.card_build cb WHERE cb.code_departement_insee = $1) = ${DATA_VERSION_SQL}`,
+      AND (SELECT cb.data_version FROM batid.card_build cb WHERE cb.code_departement_insee = $1) = ${DATA_VERSION_SQL}`,
 ]);
 
 /** The row (`k`) of CARD_SQL that carries the head: its first (the smallest k). */
@@ -340,8 +351,8 @@ export async function buildCardBodies(store: Store, dept: string): Promise<CardB
       await tx.query(`DELETE FROM batid.card_build WHERE code_departement_insee = $1`, [dept]);
     else
       await tx.query(
-        `INSERT INTO batid.card_build (code_departement_insee, run_id, groups) VALUES ($1, $2::bigint, $3)
-         ON CONFLICT (code_departement_insee) DO UPDATE SET run_id = excluded.run_id, groups = excluded.groups, built_at = now()`,
+        `INSERT INTO batid.card_build (code_departement_insee, data_version, groups) VALUES ($1, $2::bigint, $3)
+         ON CONFLICT (code_departement_insee) DO UPDATE SET data_version = excluded.data_version, groups = excluded.groups, built_at = now()`,
         [dept, v.v, groups],
       );
   });
@@ -354,7 +365,7 @@ export async function staleCardDepartements(store: Store): Promise<string[]> {
   const rows = await store.query<{ d: string }>(
     `SELECT s.d FROM (SELECT DISTINCT code_departement_insee AS d FROM batid.source_version) s
       WHERE ${dataVersionSql('s.d')} IS DISTINCT FROM
-            (SELECT cb.run_id FROM batid.card_build cb WHERE cb.code_departement_insee = s.d)
+            (SELECT cb.data_version FROM batid.card_build cb WHERE cb.code_departement_insee = s.d)
       ORDER BY 1`,
   );
   return rows.map((r) => r.d);

@@ -284,8 +284,10 @@ export async function stageTableFile(table: TableDef, path: string, ctx: LoadCon
     }
     phase('index');
     await swapTransaction(store, async (tx) => {
-      for (const p of parts) await swapPartition(tx, table, p.dept, p.name);
+      // recorded first: its row lock (batid.dept_version, kept by a trigger) is taken, or waited
+      // for, before the swap's ACCESS EXCLUSIVE lock, which blocks every reader of the table
       for (const p of parts) await recordFile(tx, ctx, table.name, p.dept, file, rows.get(p.dept)!, res);
+      for (const p of parts) await swapPartition(tx, table, p.dept, p.name);
     });
     phase('swap');
     for (const p of parts) await store.exec(`ANALYZE ${qualified(partitionName(table.name, p.dept))}`);

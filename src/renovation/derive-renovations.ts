@@ -167,6 +167,8 @@ export async function deriveRenovations(store: Store, dept: string): Promise<Der
           [JSON.stringify(rows.slice(k, k + BATCH))],
         );
     await tx.query(BUILDINGS_SQL, [dept]);
+    // the card bodies hold these rows: bodies built before are stale (migrations/0022)
+    await tx.query('SELECT batid.dept_data_changed($1)', [dept]);
   });
   // fresh statistics for the indicators' plans (PGlite has no autovacuum to gather them)
   await store.exec('ANALYZE renovation.dpe; ANALYZE renovation.renovation; ANALYZE renovation.batiment;');

@@ -156,8 +156,8 @@ for (const make of backends()) {
         )
       ).map((r) => r.batid);
       const [built] = await store.query<{ n: number; groups: number; version: number; current: number }>(
-        `SELECT (SELECT count(*)::int FROM batid.card_body) AS n, cb.groups, cb.run_id::int AS version,
-                (SELECT max(run_id)::int FROM batid.source_version) AS current
+        `SELECT (SELECT count(*)::int FROM batid.card_body) AS n, cb.groups, cb.data_version::int AS version,
+                (SELECT dv.data_version::int FROM batid.dept_version dv WHERE dv.code_departement_insee = '03') AS current
            FROM batid.card_build cb WHERE cb.code_departement_insee = '03'`,
       );
       const [standing] = await store.query<{ n: number }>(
@@ -182,14 +182,14 @@ for (const make of backends()) {
       assert.ok(sections > 50, `${sections} cards with a DPE section`);
 
       // bodies of another data version (an import that failed after swapping a table): read live
-      await store.exec(`UPDATE batid.card_build SET run_id = run_id - 1`);
+      await store.exec(`UPDATE batid.card_build SET data_version = data_version - 1`);
       assert.deepEqual(await staleCardDepartements(store), ['03']);
       const live = await cards();
       assert.equal(live.live, batids.length, 'every card read live');
       for (let i = 0; i < batids.length; i++) assert.equal(live.out[i], fromBodies.out[i], batids[i]);
       // … and an emptied body of the current version is read as it is (the bodies are used)
       await store.exec(
-        `UPDATE batid.card_build SET run_id = run_id + 1; UPDATE batid.card_body SET rows = '[[], []]'`,
+        `UPDATE batid.card_build SET data_version = data_version + 1; UPDATE batid.card_body SET rows = '[[], []]'`,
       );
       const emptied = JSON.parse((await cards()).out[0]!);
       assert.deepEqual([emptied.sections, emptied.addresses], [{}, []]);
@@ -249,12 +249,45 @@ for (const make of backends()) {
           row!.imported_at,
         ],
       );
-      assert.deepEqual(
-        await staleCardDepartements(store),
-        [],
-        'back to the version the bodies were built from',
-      );
+      // the table re-imported as it was: a new data version all the same
+      assert.deepEqual(await staleCardDepartements(store), ['03']);
+      assert.ok((await buildCardBodies(store, '03')).groups > 100);
+      assert.deepEqual(await staleCardDepartements(store), []);
       assert.equal(JSON.stringify(await buildingCard(store, batid)), before);
+    });
+
+    test('renovations re-derived make the card bodies stale; a row keeps the nulls inside its jsonb values', async () => {
+      // a renovation with a side of a change missing (a field one of the two certificates lacks)
+      const [r] = await store.query<{ batid: string; bg: string; dpe: string; changements: unknown }>(
+        `SELECT b.batid, r.batiment_groupe_id AS bg, r.dpe_apres AS dpe, r.changements FROM renovation.renovation r
+           JOIN batid.building b ON b.code_departement_insee = r.code_departement_insee AND b.batiment_groupe_id = r.batiment_groupe_id
+          WHERE b.status = 'constructed' ORDER BY r.batiment_groupe_id, r.dpe_apres LIMIT 1`,
+      );
+      assert.ok(r, 'a renovation');
+      const setChanges = (c: unknown) =>
+        store.query(
+          `UPDATE renovation.renovation SET changements = $1::jsonb
+            WHERE code_departement_insee = '03' AND batiment_groupe_id = $2 AND dpe_apres = $3`,
+          [JSON.stringify(c), r.bg, r.dpe],
+        );
+      const missing = (r.changements as Record<string, unknown>[]).map((c, i) =>
+        i ? c : { ...c, avant: null },
+      );
+      await setChanges(missing);
+      // what a new derivation does after writing its rows: the bodies built before are stale
+      await store.query('SELECT batid.dept_data_changed($1)', ['03']);
+      assert.deepEqual(await staleCardDepartements(store), ['03']);
+      const changes = async () =>
+        (await buildingCard(store, r.batid))!.sections.renovations!.rows!.map((x) =>
+          JSON.stringify(x.changements),
+        );
+      assert.ok((await changes()).includes(JSON.stringify(missing)), 'read live, avant: null kept');
+      await buildCardBodies(store, '03');
+      assert.deepEqual(await staleCardDepartements(store), []);
+      assert.ok((await changes()).includes(JSON.stringify(missing)), 'from the card body, avant: null kept');
+      await setChanges(r.changements);
+      await store.query('SELECT batid.dept_data_changed($1)', ['03']);
+      await buildCardBodies(store, '03');
     });
 
     test('yearly consumptions come by source, then millésime', async () => {
