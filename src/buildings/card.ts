@@ -123,23 +123,23 @@ const byGroup = (mode: Mode, col: string): { bg: string; where: string } =>
 /** The SELECT of one section table for a building (or, `all`, for every group). */
 function branchSql(t: SectionDef['tables'][number], k: number, mode: Mode): string {
   const x = cardTable(t.schema ?? 'bdnb', t.table);
-  const ROW = rowSql(t.schema ?? 'bdnb', t.table);
+  const row = rowSql(t.schema ?? 'bdnb', t.table);
   switch (t.via) {
     case 'parcelle': {
       const g = byGroup(mode, 'p.batiment_groupe_id');
-      return `SELECT ${g.bg}${k} AS k, to_jsonb(x)::text AS s, ${ROW} AS r FROM ${x}
+      return `SELECT ${g.bg}${k} AS k, to_jsonb(x)::text AS s, ${row} AS r FROM ${x}
                 JOIN bdnb.rel_parcelle_sitadel rs ON rs.code_departement_insee = x.code_departement_insee AND rs.numero_permis = x.numero_permis
                 JOIN bdnb.rel_batiment_groupe_parcelle p ON p.code_departement_insee = rs.code_departement_insee AND p.parcelle_id = rs.parcelle_id
                WHERE p.code_departement_insee = $1${g.where}`;
     }
     case 'bc':
-      return `SELECT ${k} AS k, '' AS s, ${ROW} AS r FROM ${x} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`;
+      return `SELECT ${k} AS k, '' AS s, ${row} AS r FROM ${x} WHERE x.code_departement_insee = $1 AND x.batiment_construction_id = $3`;
     default: {
       if (t.table === 'dpe_logement') {
         const g = byGroup(mode, 'd.batiment_groupe_id');
         // what the history adds (src/renovation/derive-renovations.ts) beside each certificate
         return `SELECT ${g.bg}${k} AS k, coalesce(x.date_etablissement_dpe::text, '') || x.identifiant_dpe AS s,
-                       ${ROW} || jsonb_strip_nulls(jsonb_build_object('logement', rd.logement,
+                       ${row} || jsonb_strip_nulls(jsonb_build_object('logement', rd.logement,
                          'classe_facteur_2026', rd.classe_facteur_2026, 'conso_ep_m2_facteur_2026', rd.conso_ep_m2_facteur_2026,
                          'changement_methode', rd.changement_methode, 'g_plus', rd.g_plus, 'remplace_par', rd.remplace_par,
                          'valide', CASE WHEN rd.identifiant_dpe IS NOT NULL THEN rd.remplace_par IS NULL END)) AS r
@@ -151,12 +151,12 @@ function branchSql(t: SectionDef['tables'][number], k: number, mode: Mode): stri
       }
       const g = byGroup(mode, 'x.batiment_groupe_id');
       if (t.schema === 'renovation')
-        return `SELECT ${g.bg}${k} AS k, coalesce(x.date_apres::text, '') || x.dpe_apres AS s, ${ROW} AS r FROM ${x}
+        return `SELECT ${g.bg}${k} AS k, coalesce(x.date_apres::text, '') || x.dpe_apres AS s, ${row} AS r FROM ${x}
                  WHERE x.code_departement_insee = $1${g.where}`;
       // the rows of a many-row table in a fixed order, by millésime where the table has one
       // (the plan's order is no order: the yearly consumptions came out shuffled when the
       // statement lost a branch)
-      return `SELECT ${g.bg}${k} AS k, ${t.many ? manyOrder(t.table) : "''"} AS s, ${ROW} AS r FROM ${x} WHERE x.code_departement_insee = $1${g.where}`;
+      return `SELECT ${g.bg}${k} AS k, ${t.many ? manyOrder(t.table) : "''"} AS s, ${row} AS r FROM ${x} WHERE x.code_departement_insee = $1${g.where}`;
     }
   }
 }
@@ -243,9 +243,7 @@ const GROUP_SQL = unionOf(groupBranches('one'));
  * tables and by its derived renovations (BAN addresses are not in the card), kept with its
  * millésimes by migrations/0022. Card bodies built from another version are not read.
  */
-const dataVersionSql = (dept: string): string =>
-  `(SELECT dv.data_version FROM batid.dept_version dv WHERE dv.code_departement_insee = ${dept})`;
-const DATA_VERSION_SQL = dataVersionSql('$1');
+const DATA_VERSION_SQL = `(SELECT dv.data_version FROM batid.dept_version dv WHERE dv.code_departement_insee = $1)`;
 
 /** The row (`k`) that carries the group's card body: `[[k…], [r…]]`, its rows in order. */
 const CACHED_K = -3;
@@ -363,9 +361,9 @@ export async function buildCardBodies(store: Store, dept: string): Promise<CardB
 /** The départements whose card bodies are absent or not built from their current data. */
 export async function staleCardDepartements(store: Store): Promise<string[]> {
   const rows = await store.query<{ d: string }>(
-    `SELECT s.d FROM (SELECT DISTINCT code_departement_insee AS d FROM batid.source_version) s
-      WHERE ${dataVersionSql('s.d')} IS DISTINCT FROM
-            (SELECT cb.data_version FROM batid.card_build cb WHERE cb.code_departement_insee = s.d)
+    `SELECT dv.code_departement_insee AS d FROM batid.dept_version dv
+      WHERE dv.data_version IS DISTINCT FROM
+            (SELECT cb.data_version FROM batid.card_build cb WHERE cb.code_departement_insee = dv.code_departement_insee)
       ORDER BY 1`,
   );
   return rows.map((r) => r.d);
