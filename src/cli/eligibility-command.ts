@@ -1,7 +1,7 @@
 import { copyFile, readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { BULK_INPUT_MAX_BYTES, BulkInputError, bulkOptions } from '../jobs/bulk-input.js';
-import { writeResultsCsvFile, writeResultsXlsx } from '../jobs/bulk-results.js';
+import { resultCounts, writeResultsCsvFile, writeResultsXlsx } from '../jobs/bulk-results.js';
 import { runEligibilityJob } from '../jobs/eligibility-job.js';
 import {
   claimJob,
@@ -108,18 +108,11 @@ export async function runEligibility(args: string[]): Promise<number> {
       process.stderr.write(`batid eligibility: ${inPath}: ${info.error}\n`);
       return 1;
     }
-    const [s] = await store.query<{ ok: number; not_geocoded: number; invalid: number; eligible: number }>(
-      `SELECT count(*) FILTER (WHERE status = 'ok')::int AS ok,
-              count(*) FILTER (WHERE status = 'not_geocoded')::int AS not_geocoded,
-              count(*) FILTER (WHERE status = 'invalid')::int AS invalid,
-              count(*) FILTER (WHERE eligible)::int AS eligible
-         FROM jobs.eligibility_row WHERE job_id = $1`,
-      [id],
-    );
+    const s = await resultCounts(store, id);
     const reading = (await jobInfo(store, id))!.reading as { mode: string; columns: string[] } | null;
     process.stdout.write(
       `${info.rows_total} rows (${reading?.mode === 'lonlat' ? 'lon/lat' : 'address'} from ${reading?.columns.join(' + ')}): ` +
-        `${s!.ok} tested, ${s!.eligible} eligible, ${s!.not_geocoded} addresses not found, ${s!.invalid} invalid rows → ${out} ` +
+        `${s.tested} tested, ${s.eligible} eligible, ${s.not_geocoded} addresses not found, ${s.invalid} invalid rows → ${out} ` +
         `(job ${id}, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`,
     );
     return 0;

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BULK_INPUT_MAX_BYTES, BulkInputError, parseBulkInput, bulkOptions } from '../jobs/bulk-input.js';
-import { writeResultsCsv, writeResultsXlsx } from '../jobs/bulk-results.js';
+import { changedRows, writeResultsCsv, writeResultsXlsx } from '../jobs/bulk-results.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { createEligibilityJob, jobInfo, type JobInfo } from '../jobs/job-store.js';
 import type { Store } from '../store/store.js';
@@ -237,13 +237,7 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
     },
     async (req) => {
       const j = await doneJob(store, req.params.id);
-      const rows = await store.query(
-        `SELECT row_no, line, input, label, batid, previous_type, type, change, networks_version,
-                to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS changed_at
-           FROM jobs.eligibility_row WHERE job_id = $1 AND change IS NOT NULL ORDER BY row_no`,
-        [j.id],
-      );
-      return { job_id: j.id, changes: rows };
+      return { job_id: j.id, changes: await changedRows(store, j.id) };
     },
   );
 }

@@ -1,21 +1,29 @@
 /**
- * The result files of a bulk eligibility job, written from its stored rows (jobs.eligibility_row)
- * page by page: the input's own columns, then France Chaleur Urbaine's result columns (domain.md
- * §3) and BatID's (building, heating, FCU type, change since the last re-test). CSV is
- * `;`-separated UTF-8 with a BOM (what French spreadsheets open directly); XLSX has a legend sheet.
+ * A bulk eligibility job's stored results (jobs.eligibility_chunk, by chunk of rows), and its
+ * result files written from them page by page: the input's own columns, then France Chaleur
+ * Urbaine's result columns (domain.md §3) and BatID's (building, heating, FCU type, change since
+ * the last re-test). CSV is `;`-separated UTF-8 with a BOM (what French spreadsheets open
+ * directly); XLSX has a legend sheet.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { BulkResult } from '../networks/bulk-eligibility.js';
-import { copyValue } from '../ingest/values.js';
-import { parseCopyText } from '../store/copy-text.js';
+import { copyText, copyValue } from '../ingest/values.js';
 import type { Queryable, Store } from '../store/store.js';
 import { XlsxWriter, type XlsxCell, type XlsxColumn, type XlsxSheet } from './xlsx-writer.js';
 import { XLSX_MAX_ROWS } from './xlsx-sheet.js';
 
-/** A result row as stored (jobs.eligibility_row): the evaluation, plus the last change a re-test found. */
-export type StoredRow = BulkResult & { change: string | null };
+/** What a re-test sets on a row whose answer changed (retest.ts): its type before, the transition, when. */
+export interface Retested {
+  previous_type: string | null;
+  change: string | null;
+  /** ISO 8601, UTC */
+  changed_at: string | null;
+}
+
+/** A result row as stored (jobs.eligibility_chunk): the evaluation, plus the last change a re-test found. */
+export type StoredRow = BulkResult & Retested;
 
 type Cell = string | number | boolean | null;
 const yesNo = (b: boolean | null) => (b === null ? null : b ? 'Oui' : 'Non');
@@ -152,14 +160,7 @@ export const RESULT_COLUMNS: {
   },
 ];
 
-const PAGE = 20_000;
-
-/** How a stored column's COPY text becomes a value (`storedRowOf`). */
-const NUM = (v: string | null) => (v === null ? null : Number(v));
-const BOOL = (v: string | null) => (v === null ? null : v === 't');
-const JSON_ARRAY = (v: string | null) => (v === null ? [] : JSON.parse(v));
-
-/** The columns of jobs.eligibility_row an evaluation writes (after job_id), in COPY order. */
+/** The columns of an evaluation (networks/bulk-eligibility.ts BulkResult), in stored order. */
 export const RESULT_FIELDS: readonly (keyof BulkResult)[] = [
   'row_no',
   'line',
@@ -190,105 +191,237 @@ export const RESULT_FIELDS: readonly (keyof BulkResult)[] = [
   'untraced',
   'networks_version',
 ];
-/** The columns of jobs.eligibility_row a job writes by COPY, in order: its id, then the RESULT_FIELDS. */
-export const RESULT_COPY_COLUMNS = ['job_id', ...RESULT_FIELDS];
 
 /**
- * Evaluated rows as COPY text in RESULT_COPY_COLUMNS order, in UTF-8 bytes: what a job hands to
- * the database and to its workbook's worker. Each line is encoded as soon as it is made (text gathered line after line is one
- * string of thousands of pieces, which costs more to flatten than to build; see xlsx-sheet.ts).
+ * A stored row's entries in its chunk's body (migration 0023, whose view `jobs.eligibility_row`
+ * reads them by these positions): the evaluation's, then what a re-test sets.
  */
-export function resultCopyBytes(jobId: string, rows: readonly BulkResult[]): Buffer {
-  let buf = Buffer.allocUnsafe(Math.max(64 * 1024, rows.length * 512));
-  let used = 0;
-  for (const r of rows) {
-    const rec = r as unknown as Record<string, unknown>;
-    const line = `${RESULT_COPY_COLUMNS.map((c) => copyValue(c === 'job_id' ? jobId : rec[c])).join('\t')}\n`;
-    const most = line.length * 3; // UTF-8 bytes of a UTF-16 code unit, at most
-    if (used + most > buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, used + most));
-      buf.copy(bigger, 0, 0, used);
-      buf = bigger;
-    }
-    used += buf.write(line, used);
-  }
-  return buf.subarray(0, used);
+export const STORED_COLUMNS: readonly (keyof StoredRow)[] = [
+  ...RESULT_FIELDS,
+  'previous_type',
+  'change',
+  'changed_at',
+];
+
+/** A stored row as its array in a chunk's body (STORED_COLUMNS order), written out: it runs for every row of a job. */
+function storedArray(r: BulkResult & Partial<Retested>): unknown[] {
+  return [
+    r.row_no,
+    r.line,
+    r.fields,
+    r.input,
+    r.status,
+    r.reason,
+    r.label,
+    r.score,
+    r.lon,
+    r.lat,
+    r.citycode,
+    r.batid,
+    r.installation,
+    r.energy,
+    r.type,
+    r.eligible,
+    r.distance_m,
+    r.id_fcu,
+    r.sncu_id,
+    r.network_name,
+    r.operator,
+    r.enrr_rate,
+    r.co2_acv,
+    r.in_pdp,
+    r.existing_status,
+    r.future_status,
+    r.untraced,
+    r.networks_version,
+    r.previous_type ?? null,
+    r.change ?? null,
+    r.changed_at ?? null,
+  ];
 }
 
-/** Read back (`storedRowOf`): the evaluation, then the last change a re-test found. */
-export const STORED_COLUMNS: readonly (keyof StoredRow)[] = [...RESULT_FIELDS, 'change'];
-const STORED_SQL = STORED_COLUMNS.join(', ');
-
-/** The rows of `resultCopyBytes` as they will be read back (no `change` yet: only a re-test sets it). */
-export function resultRowsOfCopy(copy: Uint8Array): StoredRow[] {
-  const text = Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength).toString('utf8');
-  // after the job id
-  return parseCopyText(text).map((f) => storedRowAt(f, 1));
-}
-
-/** A stored row from its COPY fields, in STORED_COLUMNS order (the evaluation's, then `change`). */
-export function storedRowOf(f: readonly (string | null)[]): StoredRow {
-  return storedRowAt(f, 0);
-}
-
-/** Where each stored column is among a row's fields (STORED_COLUMNS order). */
+/** Where each stored column is in a row's array (STORED_COLUMNS order). */
 const POSITION = Object.fromEntries(STORED_COLUMNS.map((k, i) => [k, i])) as Record<keyof StoredRow, number>;
 
 /**
- * The stored row whose fields start at `f[at]`. Written out rather than looped over the columns:
+ * The stored row of an array of a chunk's body. Written out rather than looped over the columns:
  * one object shape, no keyed stores — it runs for every row of a job's workbook.
  */
-function storedRowAt(f: readonly (string | null)[], at: number): StoredRow {
-  const v = (k: keyof StoredRow) => f[at + POSITION[k]] ?? null;
+export function storedRowOf(a: readonly unknown[]): StoredRow {
+  const v = <K extends keyof StoredRow>(k: K) => (a[POSITION[k]] ?? null) as StoredRow[K];
   return {
-    row_no: NUM(v('row_no'))!,
-    line: NUM(v('line'))!,
-    fields: JSON_ARRAY(v('fields')) as string[],
+    row_no: v('row_no'),
+    line: v('line'),
+    fields: v('fields') ?? [],
     input: v('input'),
-    status: v('status') as StoredRow['status'],
+    status: v('status'),
     reason: v('reason'),
     label: v('label'),
-    score: NUM(v('score')),
-    lon: NUM(v('lon')),
-    lat: NUM(v('lat')),
+    score: v('score'),
+    lon: v('lon'),
+    lat: v('lat'),
     citycode: v('citycode'),
     batid: v('batid'),
     installation: v('installation'),
     energy: v('energy'),
     type: v('type'),
-    eligible: BOOL(v('eligible')),
-    distance_m: NUM(v('distance_m')),
-    id_fcu: NUM(v('id_fcu')),
+    eligible: v('eligible'),
+    distance_m: v('distance_m'),
+    id_fcu: v('id_fcu'),
     sncu_id: v('sncu_id'),
     network_name: v('network_name'),
     operator: v('operator'),
-    enrr_rate: NUM(v('enrr_rate')),
-    co2_acv: NUM(v('co2_acv')),
-    in_pdp: BOOL(v('in_pdp')),
-    existing_status: v('existing_status') as StoredRow['existing_status'],
-    future_status: v('future_status') as StoredRow['future_status'],
-    untraced: BOOL(v('untraced')),
-    networks_version: NUM(v('networks_version'))!,
+    enrr_rate: v('enrr_rate'),
+    co2_acv: v('co2_acv'),
+    in_pdp: v('in_pdp'),
+    existing_status: v('existing_status'),
+    future_status: v('future_status'),
+    untraced: v('untraced'),
+    networks_version: v('networks_version'),
+    previous_type: v('previous_type'),
     change: v('change'),
+    changed_at: v('changed_at'),
   };
 }
 
+/** The rows of a chunk's body. */
+export function rowsOfBody(body: string): StoredRow[] {
+  return (JSON.parse(body) as unknown[][]).map(storedRowOf);
+}
+
+/** A chunk of a job's results as stored (jobs.eligibility_chunk, migration 0023): its rows and their counts. */
+export interface ResultChunk {
+  firstRow: number;
+  rows: number;
+  tested: number;
+  notGeocoded: number;
+  invalid: number;
+  eligible: number;
+  changed: number;
+  networksVersion: number;
+  /** JSON: the rows' arrays (STORED_COLUMNS order); what the workbook's worker reads too */
+  body: string;
+}
+
 /**
- * The stored rows of a job in order, a page at a time, read with COPY (a 100k-row job in about a
- * second on PGlite, where a query took seconds).
+ * Consecutive rows (one evaluation, or one chunk re-tested) as a chunk. Its networks version is
+ * the oldest its found rows were decided on (a re-test decides them all again; the others are
+ * never decided).
  */
-export async function* storedRows(db: Store, jobId: string, page = PAGE): AsyncIterable<StoredRow[]> {
+export function resultChunk(rows: readonly (BulkResult & Partial<Retested>)[]): ResultChunk {
+  if (!rows.length) throw new RangeError('a chunk has rows');
+  let tested = 0;
+  let notGeocoded = 0;
+  let eligible = 0;
+  let changed = 0;
+  let testedVersion = Infinity;
+  let anyVersion = Infinity;
+  for (const r of rows) {
+    if (r.status === 'ok') {
+      tested++;
+      testedVersion = Math.min(testedVersion, r.networks_version);
+    } else if (r.status === 'not_geocoded') notGeocoded++;
+    anyVersion = Math.min(anyVersion, r.networks_version);
+    if (r.eligible) eligible++;
+    if (r.change) changed++;
+  }
+  return {
+    firstRow: rows[0]!.row_no,
+    rows: rows.length,
+    tested,
+    notGeocoded,
+    invalid: rows.length - tested - notGeocoded,
+    eligible,
+    changed,
+    networksVersion: tested ? testedVersion : anyVersion,
+    body: JSON.stringify(rows.map(storedArray)),
+  };
+}
+
+/** The columns of jobs.eligibility_chunk a job writes, in `chunkCopy` order. */
+export const CHUNK_COPY_COLUMNS = [
+  'job_id',
+  'first_row',
+  'rows',
+  'tested',
+  'not_geocoded',
+  'invalid',
+  'eligible',
+  'changed',
+  'networks_version',
+  'body',
+];
+
+/**
+ * A chunk as what a job sends: one COPY line for the database (CHUNK_COPY_COLUMNS) and its body
+ * alone, for the workbook's worker, both as UTF-8 bytes. COPY rather than an INSERT: PGlite's
+ * protocol writer measures a text parameter's UTF-8 length in a JavaScript loop, one character at
+ * a time (~6 ms of its only thread for a 2,000-row body, measured); a blob goes in as it is.
+ */
+export function chunkCopy(jobId: string, c: ResultChunk): { line: Buffer; body: Buffer } {
+  const head = [
+    jobId,
+    c.firstRow,
+    c.rows,
+    c.tested,
+    c.notGeocoded,
+    c.invalid,
+    c.eligible,
+    c.changed,
+    c.networksVersion,
+  ]
+    .map(copyValue)
+    .join('\t');
+  const body = Buffer.from(c.body, 'utf8');
+  // a JSON text has no raw tab or line break: only its backslashes need escaping
+  const line = c.body.includes('\\')
+    ? Buffer.from(`${head}\t${copyText(c.body)}\n`, 'utf8')
+    : Buffer.concat([Buffer.from(`${head}\t`, 'utf8'), body, NEWLINE]);
+  return { line, body };
+}
+const NEWLINE = Buffer.from('\n');
+
+/** Chunks read at once by `storedRows` (~0.6 MB of body each). */
+const PAGE_CHUNKS = 8;
+
+/** The stored rows of a job in order, a page of chunks at a time. */
+export async function* storedRows(
+  db: Queryable,
+  jobId: string,
+  pageChunks = PAGE_CHUNKS,
+): AsyncIterable<StoredRow[]> {
   let after = -1;
   for (;;) {
-    const raw = await db.copyOut(
-      `SELECT ${STORED_SQL} FROM jobs.eligibility_row WHERE job_id = $1 AND row_no > $2 ORDER BY row_no LIMIT ${page}`,
+    const page = await db.query<{ first_row: number; body: string }>(
+      `SELECT first_row, body FROM jobs.eligibility_chunk
+        WHERE job_id = $1 AND first_row > $2 ORDER BY first_row LIMIT ${pageChunks}`,
       [jobId, after],
     );
-    if (!raw.length) return;
-    const rows = raw.map((f) => storedRowOf(f));
-    yield rows;
-    after = rows[rows.length - 1]!.row_no;
+    if (!page.length) return;
+    for (const c of page) yield rowsOfBody(c.body);
+    after = page[page.length - 1]!.first_row;
   }
+}
+
+/** How a job's stored rows add up (the counts kept with its chunks). */
+export async function resultCounts(
+  db: Queryable,
+  jobId: string,
+): Promise<{ rows: number; tested: number; not_geocoded: number; invalid: number; eligible: number }> {
+  const [s] = await db.query<{
+    rows: number;
+    tested: number;
+    not_geocoded: number;
+    invalid: number;
+    eligible: number;
+  }>(
+    `SELECT coalesce(sum(rows), 0)::int AS rows, coalesce(sum(tested), 0)::int AS tested,
+            coalesce(sum(not_geocoded), 0)::int AS not_geocoded, coalesce(sum(invalid), 0)::int AS invalid,
+            coalesce(sum(eligible), 0)::int AS eligible
+       FROM jobs.eligibility_chunk WHERE job_id = $1`,
+    [jobId],
+  );
+  return s!;
 }
 
 async function inputHeader(db: Queryable, jobId: string): Promise<string[]> {
@@ -424,4 +557,45 @@ export async function writeResultsXlsx(db: Store, jobId: string, path: string): 
     await book.abort();
     throw err;
   }
+}
+
+/** The rows of a job whose answer a re-test changed, in order, with the transition (`GET /v1/jobs/{id}/changes`). */
+export async function changedRows(
+  db: Queryable,
+  jobId: string,
+): Promise<
+  Pick<
+    StoredRow,
+    | 'row_no'
+    | 'line'
+    | 'input'
+    | 'label'
+    | 'batid'
+    | 'previous_type'
+    | 'type'
+    | 'change'
+    | 'networks_version'
+    | 'changed_at'
+  >[]
+> {
+  const chunks = await db.query<{ body: string }>(
+    `SELECT body FROM jobs.eligibility_chunk WHERE job_id = $1 AND changed > 0 ORDER BY first_row`,
+    [jobId],
+  );
+  return chunks.flatMap((c) =>
+    rowsOfBody(c.body)
+      .filter((r) => r.change !== null)
+      .map((r) => ({
+        row_no: r.row_no,
+        line: r.line,
+        input: r.input,
+        label: r.label,
+        batid: r.batid,
+        previous_type: r.previous_type,
+        type: r.type,
+        change: r.change,
+        networks_version: r.networks_version,
+        changed_at: r.changed_at,
+      })),
+  );
 }

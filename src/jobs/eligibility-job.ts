@@ -1,12 +1,12 @@
 /**
  * Runs a bulk eligibility job (contract §3, `POST /v1/eligibility/bulk` and `batid eligibility`):
  * reads its input from jobs.job, evaluates its rows by chunks (src/networks/bulk-eligibility.ts)
- * and commits each chunk's result rows before its progress. A job taken over after a crash
- * drops the rows past its committed progress and goes on from there.
+ * and commits each chunk's results (one jobs.eligibility_chunk row) before its progress. A job
+ * taken over after a crash drops the chunks past its committed progress and goes on from there.
  */
 import { addressServiceOf } from '../address/address-service.js';
 import { evaluateRows } from '../networks/bulk-eligibility.js';
-import { RESULT_COPY_COLUMNS, resultCopyBytes } from './bulk-results.js';
+import { CHUNK_COPY_COLUMNS, chunkCopy, resultChunk } from './bulk-results.js';
 import { HeatingCache, networkServiceOf } from '../networks/eligibility-service.js';
 import type { Store } from '../store/store.js';
 import { BulkInputError, parseBulkInput, type BulkInputOptions } from './bulk-input.js';
@@ -83,8 +83,8 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
         header: input.header,
       }),
     ]);
-    // rows past the committed progress were written by a process that died before committing it
-    await store.query(`DELETE FROM jobs.eligibility_row WHERE job_id = $1 AND row_no >= $2`, [
+    // chunks past the committed progress were written by a process that died before committing it
+    await store.query(`DELETE FROM jobs.eligibility_chunk WHERE job_id = $1 AND first_row >= $2`, [
       id,
       job.rows_done,
     ]);
@@ -105,26 +105,27 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
       opts.liveXlsx !== false && job.rows_done === 0
         ? await LiveResultsXlsx.start(input.header ?? []).catch((err: unknown) => withoutWorkbook(id, err))
         : null;
-    // A chunk is evaluated while the one before it is being committed: the database ingests the
-    // COPY while this thread works. Rows still go in before the progress that counts them, and a
+    // A chunk is evaluated while the one before it is being committed: the database stores it
+    // while this thread works. Rows still go in before the progress that counts them, and a
     // chunk's rows only after the previous chunk's progress.
     const flush = async () => {
-      const results = await evaluateRows(ctx, chunk, done);
-      const copy = resultCopyBytes(id, results);
+      const results = resultChunk(await evaluateRows(ctx, chunk, done));
+      const { line, body } = chunkCopy(id, results);
       done += chunk.length;
-      for (const r of results) if (r.eligible) eligible++;
+      eligible += results.eligible;
       chunk = [];
       await committing;
       const upTo = done;
       const eligibleUpTo = eligible;
       committing = (async () => {
-        await store.copyFrom('jobs.eligibility_row', RESULT_COPY_COLUMNS, [copy]);
+        await store.copyFrom('jobs.eligibility_chunk', CHUNK_COPY_COLUMNS, [line]);
         await heartbeat(store, id, upTo, eligibleUpTo);
         opts.onProgress?.(upTo, total);
       })();
       // awaited before the next chunk's commit or before the job ends; never left unhandled
       committing.catch(() => undefined);
-      await live?.add(copy);
+      // handed over to the worker: after the COPY line is made from it, not used here again
+      await live?.add(body);
     };
     opts.onProgress?.(done, total);
     for (const row of input.rows) {

@@ -160,13 +160,13 @@ export async function heartbeat(
 
 /**
  * How many of a job's first `rowsDone` rows are eligible, to resume it: kept with its progress
- * (heartbeat), or counted from its rows when a process from before migration 0018 wrote it.
+ * (heartbeat), or counted from its chunks when a process from before migration 0018 wrote it.
  */
 export async function eligibleDone(db: Queryable, id: string, rowsDone: number): Promise<number> {
   const [j] = await db.query<{ n: number }>(
     `SELECT coalesce(j.eligible_done,
-              (SELECT count(*)::int FROM jobs.eligibility_row r
-                WHERE r.job_id = j.id AND r.row_no < $2 AND r.eligible)) AS n
+              (SELECT coalesce(sum(c.eligible), 0)::int FROM jobs.eligibility_chunk c
+                WHERE c.job_id = j.id AND c.first_row < $2)) AS n
        FROM jobs.job j WHERE j.id = $1`,
     [id, rowsDone],
   );

@@ -1,17 +1,18 @@
 /**
  * Worker thread of `LiveResultsXlsx` (live-results-xlsx.ts): writes a job's results workbook from
- * the COPY text of each chunk as the job commits it, so the XLSX is ready when the job ends.
- * Messages in: `rows` (the COPY bytes of bulk-results.ts `resultCopyBytes`), `close`. Out: `ack` after each
+ * the body of each chunk as the job commits it, so the XLSX is ready when the job ends. Messages
+ * in: `rows` (a chunk's body as UTF-8 bytes, bulk-results.ts `resultChunk`), `close`. Out: `ack` after each
  * `rows`, `closed`, or `error`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ResultsWorkbook, resultRowsOfCopy } from './bulk-results.js';
+import { ResultsWorkbook, rowsOfBody } from './bulk-results.js';
 
 export interface ResultsWorkerInit {
   path: string;
   header: string[];
 }
-export type ResultsWorkerIn = { kind: 'rows'; copy: Uint8Array } | { kind: 'close' };
+/** `rows`: a chunk's body in UTF-8 */
+export type ResultsWorkerIn = { kind: 'rows'; body: Uint8Array } | { kind: 'close' };
 export type ResultsWorkerOut = { kind: 'ack' } | { kind: 'closed' } | { kind: 'error'; message: string };
 
 const port = parentPort!;
@@ -32,7 +33,9 @@ let queue: Promise<void> = ResultsWorkbook.create(init.path, init.header).then((
 async function handle(m: ResultsWorkerIn): Promise<void> {
   if (failed || !book) return;
   if (m.kind === 'rows') {
-    await book.add(resultRowsOfCopy(m.copy));
+    await book.add(
+      rowsOfBody(Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength).toString('utf8')),
+    );
     send({ kind: 'ack' });
   } else {
     await book.close();

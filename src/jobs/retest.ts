@@ -1,30 +1,16 @@
 /**
- * Re-test on change: after a networks import, every stored bulk result (jobs.eligibility_row) that
+ * Re-test on change: after a networks import, every stored bulk result (jobs.eligibility_chunk) that
  * was tested on an older version is decided again from its stored place, on the new networks;
  * a row whose answer changed keeps its previous type and gets the transition in words
  * (« maintenant dans un PDP », « le réseau en construction est en service »…).
  */
+import { resultChunk, rowsOfBody, type StoredRow } from './bulk-results.js';
 import { dropResultXlsx } from './result-file.js';
 import { lonLatToLambert93 } from '../geo/crs.js';
 import { decisionColumns } from '../networks/bulk-eligibility.js';
 import { decide } from '../networks/eligibility-rules.js';
 import { loadNetworkIndex } from '../networks/eligibility-service.js';
 import type { Store } from '../store/store.js';
-
-interface Stored {
-  job_id: string;
-  row_no: number;
-  lon: number;
-  lat: number;
-  citycode: string | null;
-  type: string;
-  eligible: boolean;
-  id_fcu: number | null;
-  in_pdp: boolean;
-  existing_status: string;
-  future_status: string;
-  distance_m: number | null;
-}
 
 type Now = ReturnType<typeof decisionColumns>;
 
@@ -33,7 +19,10 @@ const existing = (t: string | null) => !!t && /existant/.test(t);
 
 /** The transition from a stored answer to a new one, in French; null when nothing that matters changed. */
 export function describeChange(
-  before: Omit<Stored, 'job_id' | 'row_no' | 'lon' | 'lat' | 'citycode'>,
+  before: Pick<
+    StoredRow,
+    'type' | 'eligible' | 'id_fcu' | 'in_pdp' | 'existing_status' | 'future_status' | 'distance_m'
+  >,
   now: Now,
 ): string | null {
   const same =
@@ -57,7 +46,8 @@ export function describeChange(
   return `${before.type} → ${now.type}${notes.length ? ` : ${notes.join(' ; ')}` : ''}`;
 }
 
-const PAGE = 5000;
+/** Chunks re-tested per transaction (2,000 rows each). */
+const PAGE_CHUNKS = 4;
 
 /** Re-tests every stored result older than the current networks; how many rows were re-tested and changed. */
 export async function retestStoredResults(store: Store): Promise<{ rows: number; changed: number }> {
@@ -65,58 +55,55 @@ export async function retestStoredResults(store: Store): Promise<{ rows: number;
     `SELECT coalesce(max(version), 0)::int AS v FROM fcu.import`,
   );
   const index = await loadNetworkIndex(store);
+  // one time for the whole re-test, to the second (as the API writes times)
+  const at = `${new Date().toISOString().slice(0, 19)}Z`;
   let rows = 0;
   let changed = 0;
   let after: [string, number] = ['', -1];
   const jobs = new Set<string>();
   for (;;) {
-    const page = await store.query<Stored>(
-      `SELECT job_id, row_no, lon, lat, citycode, type, eligible, id_fcu, in_pdp, existing_status, future_status, distance_m
-         FROM jobs.eligibility_row
-        WHERE status = 'ok' AND networks_version < $1 AND (job_id, row_no) > ($2, $3)
-        ORDER BY job_id, row_no LIMIT ${PAGE}`,
+    const page = await store.query<{ job_id: string; first_row: number; body: string }>(
+      `SELECT job_id, first_row, body FROM jobs.eligibility_chunk
+        WHERE tested > 0 AND networks_version < $1 AND (job_id, first_row) > ($2, $3)
+        ORDER BY job_id, first_row LIMIT ${PAGE_CHUNKS}`,
       [v, after[0], after[1]],
     );
     if (!page.length) break;
-    const upd: { job: string; row: number; now: Now; change: string | null; prev: string | null }[] = [];
-    for (const r of page) {
-      const [x, y] = lonLatToLambert93(r.lon, r.lat);
-      const ev = index.evidence({ kind: 'point', x, y }, r.citycode);
-      const now = decisionColumns(decide(ev), ev);
-      const change = describeChange(r, now);
-      if (change) changed++;
-      upd.push({ job: r.job_id, row: r.row_no, now, change, prev: change ? r.type : null });
-    }
-    const pageJobs = [...new Set(page.map((r) => r.job_id))];
+    const chunks = page.map((c) => {
+      const stored = rowsOfBody(c.body);
+      for (const r of stored) {
+        if (r.status !== 'ok' || r.networks_version >= v || r.lon === null || r.lat === null) continue;
+        const [x, y] = lonLatToLambert93(r.lon, r.lat);
+        const ev = index.evidence({ kind: 'point', x, y }, r.citycode);
+        const now = decisionColumns(decide(ev), ev);
+        const change = describeChange(r, now);
+        if (change) {
+          changed++;
+          r.previous_type = r.type;
+          r.change = change;
+          r.changed_at = at;
+        }
+        Object.assign(r, now);
+        r.networks_version = v;
+        rows++;
+      }
+      return { job: c.job_id, chunk: resultChunk(stored) };
+    });
+    const pageJobs = [...new Set(page.map((c) => c.job_id))];
     // the rows and their jobs' rows_version together: a download never sends a workbook its rows have outgrown
     await store.transaction(async (tx) => {
       await tx.query(`UPDATE jobs.job SET rows_version = $1 WHERE id = ANY($2::text[])`, [v, pageJobs]);
-      await tx.query(
-        `UPDATE jobs.eligibility_row e SET
-          type = u.type, eligible = u.eligible, distance_m = u.distance_m, id_fcu = u.id_fcu, sncu_id = u.sncu_id,
-          network_name = u.network_name, operator = u.operator, enrr_rate = u.enrr_rate, co2_acv = u.co2_acv,
-          in_pdp = u.in_pdp, existing_status = u.existing_status, future_status = u.future_status, untraced = u.untraced,
-          networks_version = $1,
-          previous_type = CASE WHEN u.change IS NULL THEN e.previous_type ELSE u.prev END,
-          change = coalesce(u.change, e.change),
-          changed_at = CASE WHEN u.change IS NULL THEN e.changed_at ELSE now() END
-         FROM jsonb_to_recordset($2::jsonb) AS u(job text, row integer, type text, eligible boolean, distance_m integer,
-              id_fcu integer, sncu_id text, network_name text, operator text, enrr_rate double precision,
-              co2_acv double precision, in_pdp boolean, existing_status text, future_status text, untraced boolean,
-              change text, prev text)
-        WHERE e.job_id = u.job AND e.row_no = u.row`,
-        [
-          v,
-          JSON.stringify(
-            upd.map((u) => ({ job: u.job, row: u.row, ...u.now, change: u.change, prev: u.prev })),
-          ),
-        ],
-      );
+      for (const { job, chunk: c } of chunks)
+        await tx.query(
+          `UPDATE jobs.eligibility_chunk
+              SET eligible = $3, changed = $4, networks_version = $5, body = $6
+            WHERE job_id = $1 AND first_row = $2`,
+          [job, c.firstRow, c.eligible, c.changed, c.networksVersion, c.body],
+        );
     });
     for (const j of pageJobs) jobs.add(j);
-    rows += page.length;
     const last = page[page.length - 1]!;
-    after = [last.job_id, last.row_no];
+    after = [last.job_id, last.first_row];
   }
   // their workbooks no longer match their rows (result-file.ts would not send them anyway)
   await dropResultXlsx(store, [...jobs]);

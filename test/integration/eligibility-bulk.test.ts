@@ -6,7 +6,13 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
-import { writeResultsXlsx } from '../../src/jobs/bulk-results.js';
+import {
+  resultCounts,
+  STORED_COLUMNS,
+  storedRows,
+  writeResultsXlsx,
+  type StoredRow,
+} from '../../src/jobs/bulk-results.js';
 import { runEligibilityJob } from '../../src/jobs/eligibility-job.js';
 import { storeResultXlsx, storedResult, storedResultStream } from '../../src/jobs/result-file.js';
 import { JobRunner } from '../../src/jobs/job-runner.js';
@@ -176,6 +182,36 @@ for (const make of backends()) {
       );
     });
 
+    test('the rows of the view jobs.eligibility_row are the rows the chunks hold, and their counts add up', async () => {
+      const app_rows: StoredRow[] = [];
+      for await (const page of storedRows(store, jobId, 1)) app_rows.push(...page);
+      const view = await store.query<Record<string, unknown>>(
+        `SELECT ${STORED_COLUMNS.filter((c) => c !== 'changed_at').join(', ')},
+                to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS changed_at
+           FROM jobs.eligibility_row WHERE job_id = $1 ORDER BY row_no`,
+        [jobId],
+      );
+      assert.equal(view.length, app_rows.length);
+      assert.ok(app_rows.some((r) => r.status === 'ok' && r.eligible && r.batid && r.in_pdp));
+      // the view's real score is the float4 of the stored one
+      const real = (x: number | null) => (x === null ? null : Math.fround(x));
+      view.forEach((v, i) =>
+        assert.deepEqual(
+          { ...v, score: real(v.score as number | null) },
+          { ...app_rows[i]!, score: real(app_rows[i]!.score) },
+        ),
+      );
+      const counts = await resultCounts(store, jobId);
+      assert.deepEqual(counts, {
+        rows: app_rows.length,
+        tested: app_rows.filter((r) => r.status === 'ok').length,
+        not_geocoded: app_rows.filter((r) => r.status === 'not_geocoded').length,
+        invalid: app_rows.filter((r) => r.status === 'invalid').length,
+        eligible: app_rows.filter((r) => r.eligible).length,
+      });
+      assert.ok(counts.not_geocoded > 0 && counts.invalid > 0);
+    });
+
     test('a multipart TSV with lon/lat: the building at each point', async () => {
       const pts = await store.query<{ batid: string; lon: number; lat: number }>(
         `SELECT batid, ST_X(ST_Transform(ST_PointOnSurface(geom), 4326)) AS lon, ST_Y(ST_Transform(ST_PointOnSurface(geom), 4326)) AS lat
@@ -260,10 +296,11 @@ for (const make of backends()) {
       assert.equal(half.rows_done, 2000);
       // its progress written by a process from before migration 0018: no eligible count kept
       await store.query(`UPDATE jobs.job SET eligible_done = NULL WHERE id = $1`, [id]);
-      // a process that died after writing rows but before committing its progress
+      // a process that died after writing a chunk but before committing its progress
       await store.query(
-        `INSERT INTO jobs.eligibility_row (job_id, row_no, line, fields, status, networks_version)
-         SELECT $1, g, g + 2, '[]'::jsonb, 'invalid', 0 FROM generate_series(2000, 2099) g`,
+        `INSERT INTO jobs.eligibility_chunk (job_id, first_row, rows, tested, not_geocoded, invalid, eligible, networks_version, body)
+         SELECT $1, 2000, 100, 0, 0, 100, 0, 0, json_agg(json_build_array(g, g + 2, '[]'::json, null, 'invalid') ORDER BY g)::text
+           FROM generate_series(2000, 2099) g`,
         [id],
       );
       const runner = new JobRunner(store);
@@ -346,8 +383,8 @@ for (const make of backends()) {
         [id],
       );
       await store.query(
-        `INSERT INTO jobs.eligibility_row (job_id, row_no, line, fields, status, networks_version)
-         VALUES ($1, 0, 2, '[]'::jsonb, 'invalid', 7)`,
+        `INSERT INTO jobs.eligibility_chunk (job_id, first_row, rows, tested, not_geocoded, invalid, eligible, networks_version, body)
+         VALUES ($1, 0, 1, 0, 0, 1, 0, 7, '[[0, 2, [], null, "invalid"]]')`,
         [id],
       );
       const bytes = randomBytes(2.5 * 1024 * 1024);
@@ -372,7 +409,7 @@ for (const make of backends()) {
       // written at an older networks version than its rows were re-tested on: not sent
       await storeResultXlsx(store, id, 6, await file(bytes));
       assert.equal(await storedResultXlsx(store, id), null);
-      await store.query(`DELETE FROM jobs.eligibility_row WHERE job_id = $1`, [id]);
+      await store.query(`DELETE FROM jobs.eligibility_chunk WHERE job_id = $1`, [id]);
       await store.query(`DELETE FROM jobs.job WHERE id = $1`, [id]);
     });
 

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ResultsWorkbook,
-  resultCopyBytes,
-  resultRowsOfCopy,
+  CHUNK_COPY_COLUMNS,
+  chunkCopy,
+  resultChunk,
+  rowsOfBody,
   storedRowOf,
-  RESULT_COPY_COLUMNS,
   STORED_COLUMNS,
   storedRows,
   type StoredRow,
@@ -56,22 +57,25 @@ function result(i: number): BulkResult {
 
 const HEADER = ['ref', 'adresse', 'note'];
 const rows = Array.from({ length: 2500 }, (_v, i) => result(i));
-/** The COPY text of a job's rows, as the database reads it. */
-const copyText = (jobId: string, set: readonly BulkResult[]) => resultCopyBytes(jobId, set).toString('utf8');
+/** A chunk's body, as a job stores it and sends it to its workbook's worker. */
+const body = (set: readonly BulkResult[]) => resultChunk(set).body;
+/** A chunk's body as the job hands it to the worker. */
+const bodyBytes = (set: readonly BulkResult[]) => Buffer.from(body(set), 'utf8');
+/** A row as read back before any re-test. */
+const stored = (r: BulkResult): StoredRow => ({ ...r, previous_type: null, change: null, changed_at: null });
 
 test('the workbook written on the worker is the one written in-process from the same rows', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'batid-live-test-'));
   try {
     const live = await LiveResultsXlsx.start(HEADER);
     // chunks as a job sends them, more than the worker's queue holds at once
-    for (let i = 0; i < rows.length; i += 300)
-      await live.add(resultCopyBytes('job1', rows.slice(i, i + 300)));
+    for (let i = 0; i < rows.length; i += 300) await live.add(bodyBytes(rows.slice(i, i + 300)));
     const bytes = await live.finish((path) => readFile(path));
     assert.equal(bytes.subarray(0, 2).toString(), 'PK');
 
     const path = join(dir, 'direct.xlsx');
     const book = await ResultsWorkbook.create(path, HEADER);
-    await book.add(resultRowsOfCopy(resultCopyBytes('job1', rows)));
+    await book.add(rowsOfBody(body(rows)));
     await book.close();
     assert.ok(bytes.equals(await readFile(path)));
   } finally {
@@ -79,73 +83,125 @@ test('the workbook written on the worker is the one written in-process from the 
   }
 });
 
-test('COPY text of results reads back to the same values', () => {
-  const back = parseCopyText(copyText('job1', rows.slice(0, 20))).map((f) => {
-    assert.equal(f.length, RESULT_COPY_COLUMNS.length);
-    assert.equal(f[0], 'job1');
-    return storedRowOf([...f.slice(1), null]);
-  });
-  back.forEach((r, i) => assert.deepEqual(r, { ...rows[i], change: null }));
-  assert.deepEqual(resultRowsOfCopy(resultCopyBytes('job1', rows.slice(0, 20))), back);
+test('a chunk’s body reads back to the same rows, whatever their characters', () => {
+  const odd = rows.slice(0, 30).map((r, i) => ({
+    ...r,
+    fields: [`a\tb\n"c"\\d`, `${'é€'.repeat(200 + i)} 😀`, ''],
+    label: r.label === null ? null : `${r.label} \u2028 ; "x"`,
+  }));
+  for (const set of [rows.slice(0, 200), odd]) assert.deepEqual(rowsOfBody(body(set)), set.map(stored));
+  assert.throws(() => resultChunk([]), RangeError);
 });
 
-test('COPY bytes read back to the rows, however long the lines (the buffer grows)', () => {
-  // lines far longer than the first estimate (512 bytes a row), in 2- and 3-byte characters
-  const long = rows.slice(0, 30).map((r, i) => ({ ...r, label: `${i} ${'é€'.repeat(2000 + i * 50)}` }));
-  for (const set of [rows.slice(0, 200), long, []]) {
-    const bytes = resultCopyBytes('job1', set);
-    assert.deepEqual(
-      resultRowsOfCopy(bytes),
-      set.map((r) => ({ ...r, change: null })),
+test('a chunk counts its rows by status, its eligible rows and its changes', () => {
+  const set = rows.slice(0, 70);
+  const c = resultChunk(set);
+  assert.deepEqual(
+    { ...c, body: undefined },
+    {
+      firstRow: 0,
+      rows: 70,
+      tested: set.filter((r) => r.status === 'ok').length,
+      notGeocoded: set.filter((r) => r.status === 'not_geocoded').length,
+      invalid: 0,
+      eligible: set.filter((r) => r.eligible).length,
+      changed: 0,
+      networksVersion: 4,
+      body: undefined,
+    },
+  );
+  assert.equal(c.tested + c.notGeocoded, 70);
+  assert.ok(c.tested > 0 && c.notGeocoded > 0 && c.eligible > 0);
+  // a re-tested chunk: its found rows decided on version 5, one changed; the others keep theirs
+  const retested = set
+    .slice(0, 10)
+    .map((r, i) =>
+      r.status === 'ok' ? { ...stored(r), networks_version: 5, change: i === 1 ? 'x → y' : null } : stored(r),
     );
-    assert.equal(bytes.toString('utf8').split('\n').length, set.length + 1);
+  const r = resultChunk([...retested, { ...stored(set[10]!), status: 'invalid', networks_version: 2 }]);
+  assert.equal(r.networksVersion, 5, 'the oldest version of its found rows');
+  assert.equal(r.changed, 1);
+  assert.equal(r.invalid, 1);
+  assert.equal(resultChunk([{ ...stored(set[3]!), networks_version: 2 }]).networksVersion, 2, 'none found');
+});
+
+test('a chunk as a COPY line reads back to its columns and its body, backslashes or not', () => {
+  const quoted = rows.slice(0, 5).map((r) => ({ ...r, fields: ['"guillemets" \\ et \\n'] }));
+  const plain = rows.slice(0, 50).map((r) => ({ ...r, fields: [`R${r.row_no}`, 'Église ; « ici »'] }));
+  for (const set of [plain, quoted]) {
+    const c = resultChunk(set);
+    const { line, body: own } = chunkCopy('job\t1', c);
+    assert.equal(own.toString('utf8'), c.body);
+    assert.equal(c.body.includes('\\'), set === quoted);
+    const [f, ...more] = parseCopyText(line.toString('utf8'));
+    assert.equal(more.length, 0);
+    assert.deepEqual(f, [
+      'job\t1',
+      ...[
+        c.firstRow,
+        c.rows,
+        c.tested,
+        c.notGeocoded,
+        c.invalid,
+        c.eligible,
+        c.changed,
+        c.networksVersion,
+      ].map(String),
+      c.body,
+    ]);
+    assert.equal(f!.length, CHUNK_COPY_COLUMNS.length);
+    assert.deepEqual(rowsOfBody(f![9]!), set.map(stored));
   }
 });
 
-test('storedRowOf reads the columns in STORED_COLUMNS order, each into its own key', () => {
+test('storedRowOf reads the entries in STORED_COLUMNS order, each into its own key', () => {
   // every field a value no other field of the row has, booleans of each row set apart
   const a: BulkResult = { ...result(1), eligible: true, in_pdp: false, untraced: null, distance_m: 7 };
   const b: BulkResult = { ...result(2), eligible: false, in_pdp: null, untraced: true, distance_m: 8 };
   for (const r of [a, b]) {
-    const [f] = parseCopyText(copyText('job1', [r]));
-    const back = storedRowOf([...f!.slice(1), 'changed']);
+    const [array] = JSON.parse(body([r])) as unknown[][];
+    assert.equal(array!.length, STORED_COLUMNS.length);
+    const back = storedRowOf([...array!.slice(0, -3), 'était', 'changed', '2026-12-04T10:00:00Z']);
     assert.deepEqual(Object.keys(back), STORED_COLUMNS);
-    assert.deepEqual(back, { ...r, change: 'changed' });
-    // read after the job id
-    assert.deepEqual(resultRowsOfCopy(resultCopyBytes('job1', [r])), [{ ...back, change: null }]);
+    assert.deepEqual(back, {
+      ...r,
+      previous_type: 'était',
+      change: 'changed',
+      changed_at: '2026-12-04T10:00:00Z',
+    });
+    assert.deepEqual(rowsOfBody(body([r])), [stored(r)]);
   }
 });
 
-test('storedRows reads every page of rows back, each row from its own fields', async () => {
-  // a database that answers the page after `row_no > $2` from COPY text, as copyOut does
-  const lines = parseCopyText(copyText('job1', rows.slice(0, 45))).map((f) => [...f.slice(1), null]);
+test('storedRows reads every chunk of every page back, in order', async () => {
+  // a database that answers the page of chunks after `first_row > $2`
+  const chunks = [0, 20, 40].map((at) => ({
+    first_row: at,
+    body: body(rows.slice(at, Math.min(at + 20, 45))),
+  }));
   const asked: number[] = [];
   const db = {
-    copyOut: async (_sql: string, params: readonly unknown[]) => {
+    query: async (_sql: string, params: readonly unknown[]) => {
       const after = params[1] as number;
       asked.push(after);
-      return lines.filter((f) => Number(f[0]) > after).slice(0, 20);
+      return chunks.filter((c) => c.first_row > after).slice(0, 2);
     },
   } as unknown as Store;
   const pages: StoredRow[][] = [];
-  for await (const page of storedRows(db, 'job1', 20)) pages.push(page);
+  for await (const page of storedRows(db, 'job1', 2)) pages.push(page);
   assert.deepEqual(
     pages.map((p) => p.length),
     [20, 20, 5],
   );
-  assert.deepEqual(asked, [-1, 19, 39, 44]);
-  assert.deepEqual(
-    pages.flat(),
-    rows.slice(0, 45).map((r) => ({ ...r, change: null })),
-  );
+  assert.deepEqual(asked, [-1, 20, 40]);
+  assert.deepEqual(pages.flat(), rows.slice(0, 45).map(stored));
 });
 
 test('a worker that fails makes finish reject, and add no longer waits on it', async () => {
   const live = await LiveResultsXlsx.start(HEADER);
-  // the fields column is not JSON: the worker cannot read the row
-  const bad = Buffer.from(copyText('job1', rows.slice(0, 3)).replace('["R0"', '{R0'));
-  await live.add(bad);
-  for (let i = 0; i < 10; i++) await live.add(resultCopyBytes('job1', rows.slice(0, 10)));
+  // a body that is not JSON: the worker cannot read the rows
+  await live.add(Buffer.from(body(rows.slice(0, 3)).replace('["R0"', '{R0')));
+  for (let i = 0; i < 10; i++) await live.add(bodyBytes(rows.slice(0, 10)));
   let used = false;
   await assert.rejects(
     live.finish(async () => {
@@ -159,7 +215,7 @@ test('a worker that fails makes finish reject, and add no longer waits on it', a
 
 test('the file handed to finish is gone once its user is done', async () => {
   const live = await LiveResultsXlsx.start(HEADER);
-  await live.add(resultCopyBytes('job1', rows.slice(0, 100)));
+  await live.add(bodyBytes(rows.slice(0, 100)));
   const path = await live.finish(async (p) => {
     assert.equal((await readFile(p)).subarray(0, 2).toString(), 'PK');
     return p;
@@ -172,7 +228,7 @@ test('past the rows a sheet holds, the results go on in « Résultats (2) », «
   try {
     const path = join(dir, 'sheets.xlsx');
     const book = await ResultsWorkbook.create(path, HEADER, { rowsPerSheet: 10 });
-    await book.add(rows.slice(0, 25).map((r) => ({ ...r, change: null })));
+    await book.add(rows.slice(0, 25).map(stored));
     await book.close();
     const entries = new Map(readZip(await readFile(path)).map((e) => [e.name, e.data.toString('utf8')]));
     const workbook = entries.get('xl/workbook.xml')!;
@@ -203,9 +259,8 @@ test('a sheet holds 1 to 1,048,575 data rows', async () => {
 
 test('abort while add() waits for the worker: add returns, nothing is left behind', async () => {
   const live = await LiveResultsXlsx.start(HEADER);
-  const bytes = resultCopyBytes('job1', rows);
   const adding = (async () => {
-    for (let i = 0; i < 20; i++) await live.add(bytes);
+    for (let i = 0; i < 20; i++) await live.add(bodyBytes(rows));
   })();
   await new Promise((r) => setTimeout(r, 5));
   await live.abort();
