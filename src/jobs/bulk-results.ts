@@ -403,18 +403,18 @@ export async function* storedRows(
   }
 }
 
+/** How a job's stored rows add up (`resultCounts`). */
+export interface ResultCounts {
+  rows: number;
+  tested: number;
+  not_geocoded: number;
+  invalid: number;
+  eligible: number;
+}
+
 /** How a job's stored rows add up (the counts kept with its chunks). */
-export async function resultCounts(
-  db: Queryable,
-  jobId: string,
-): Promise<{ rows: number; tested: number; not_geocoded: number; invalid: number; eligible: number }> {
-  const [s] = await db.query<{
-    rows: number;
-    tested: number;
-    not_geocoded: number;
-    invalid: number;
-    eligible: number;
-  }>(
+export async function resultCounts(db: Queryable, jobId: string): Promise<ResultCounts> {
+  const [s] = await db.query<ResultCounts>(
     `SELECT coalesce(sum(rows), 0)::int AS rows, coalesce(sum(tested), 0)::int AS tested,
             coalesce(sum(not_geocoded), 0)::int AS not_geocoded, coalesce(sum(invalid), 0)::int AS invalid,
             coalesce(sum(eligible), 0)::int AS eligible
