@@ -218,7 +218,7 @@ export function jobsRoutes(app: FastifyInstance, store: Store, runner: JobRunner
           reply.header('content-length', stored.size),
           name,
           // read after this handler returns: on the primary, where the job was written
-          storedResultStream(primaryOf(store), j.id, stored.parts),
+          storedResultStream(primaryOf(store), j.id, stored),
         );
       return sendXlsx(reply, name, (path) => writeResultsXlsx(store, j.id, path));
     },

@@ -7,7 +7,7 @@
 import { addressServiceOf } from '../address/address-service.js';
 import { evaluateRows } from '../networks/bulk-eligibility.js';
 import { CHUNK_COPY_COLUMNS, chunkCopy, resultChunk } from './bulk-results.js';
-import { HeatingCache, networkServiceOf } from '../networks/eligibility-service.js';
+import { heatingCacheOf, networkServiceOf } from '../networks/eligibility-service.js';
 import type { Store } from '../store/store.js';
 import { BulkInputError, parseBulkInput, type BulkInputOptions } from './bulk-input.js';
 import type { BulkRow } from './bulk-row.js';
@@ -95,7 +95,7 @@ export async function runEligibilityJob(store: Store, id: string, opts: RunOptio
       addresses,
       networks,
       networksVersion: version,
-      heating: new HeatingCache(store),
+      heating: await heatingCacheOf(store).fresh(),
     };
     let done = job.rows_done;
     let eligible = done > 0 ? await eligibleDone(store, id, done) : 0;

@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Queryable, Store } from '../store/store.js';
+import { jobFilesDir, putJobFile, readJobFile } from './job-files.js';
 import { readParts, writeParts } from './parts.js';
 
 export type JobStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -41,17 +42,20 @@ export function sha256(bytes: Uint8Array, options: object): string {
 }
 
 /**
- * A new pending bulk eligibility job holding its input file; its id. The file's parts go first
- * (parts.ts), the job's row last: a job is claimable only with its whole input, and no
- * transaction holds PGlite's single engine while a 50 MB upload goes in. A process that dies in
- * between leaves parts of no job, which nothing reads.
+ * A new pending bulk eligibility job holding its input file; its id. The file goes first — beside
+ * an embedded database (job-files.ts), in parts in a server's (parts.ts) — and the job's row last:
+ * a job is claimable only with its whole input, and no transaction holds PGlite's single engine
+ * while a 50 MB upload goes in. A process that dies in between leaves the input of no job, which
+ * nothing reads.
  */
 export async function createEligibilityJob(
   db: Store,
   input: { name: string; bytes: Uint8Array; options: object },
 ): Promise<string> {
   const id = randomUUID();
-  await writeParts(db, 'jobs.job_input', id, input.bytes);
+  const dir = jobFilesDir(db);
+  if (dir) await putJobFile(dir, id, 'input', { bytes: input.bytes });
+  else await writeParts(db, 'jobs.job_input', id, input.bytes);
   await db.query(
     `INSERT INTO jobs.job (id, kind, status, input_name, input_sha256, options)
      VALUES ($1, 'eligibility_bulk', 'pending', $2, $3, $4::jsonb)`,
@@ -61,10 +65,14 @@ export async function createEligibilityJob(
 }
 
 /**
- * A job's input file: its parts, or the one value of a job created before them (migration 0015).
- * All its parts are there: they were written before the job's row (createEligibilityJob).
+ * A job's input file: beside an embedded database, else its parts, or the one value of a job
+ * created before them (migration 0015). All of it is there: it was written before the job's row
+ * (createEligibilityJob).
  */
 export async function jobInput(db: Store, id: string): Promise<Buffer> {
+  const dir = jobFilesDir(db);
+  const file = dir ? await readJobFile(dir, id, 'input') : null;
+  if (file) return file;
   const [j] = await db.query<{ parts: number; legacy: string | null }>(
     `SELECT (SELECT count(*)::int FROM jobs.job_input i WHERE i.job_id = $1) AS parts,
             CASE WHEN j.input IS NULL THEN NULL ELSE encode(j.input, 'base64') END AS legacy

@@ -131,7 +131,7 @@ const EMPTY_DECISION = {
 
 export interface BulkContext {
   db: Store;
-  /** Heating by whole département, read once per job. */
+  /** Heating by whole département, kept between jobs (eligibility-service.ts HeatingCache). */
   heating: HeatingCache;
   /** Needed for address rows only. */
   addresses: AddressIndex | null;

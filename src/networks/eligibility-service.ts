@@ -11,6 +11,7 @@ import { buildingsAt } from '../buildings/locate.js';
 import { bdnbDeptOfCommune } from '../ingest/dept.js';
 import type { Queryable, Store } from '../store/store.js';
 import { inDept } from '../store/dept-statement.js';
+import { registryVersion } from '../ids/id-index.js';
 import {
   decide,
   summaryOf,
@@ -163,35 +164,82 @@ export async function heatingOf(
   return r ? { ...r, source: HEATING_SOURCE } : null;
 }
 
+/** Buildings whose heating is kept between bulk jobs, all départements together (~150 bytes each). */
+const HEATING_KEPT = 1_000_000;
+
 /**
- * The heating of every building of the départements a bulk job touches, each département read
- * once with COPY (tens of thousands of rows in well under a second) instead of one query per chunk.
+ * The heating of every building of the départements bulk jobs touch: each département read once
+ * with COPY (tens of thousands of rows in well under a second) instead of one query per chunk, and
+ * kept between jobs while the registry is unchanged (`registryVersion`: an import or a lifecycle
+ * run since drops it). Past `maxKept` buildings the least recently used départements go. A job
+ * takes it with `heatingCacheOf(store).fresh()` when it starts.
  */
 export class HeatingCache {
-  private readonly depts = new Map<string, Promise<Map<string, BuildingHeating>>>();
+  /** in order of use, the most recent last */
+  private readonly depts = new Map<string, { rows: number; map: Promise<Map<string, BuildingHeating>> }>();
+  private version: string | null = null;
 
-  constructor(private readonly db: Store) {}
+  constructor(
+    private readonly db: Store,
+    private readonly maxKept = HEATING_KEPT,
+  ) {}
+
+  /** This cache, emptied first if the registry has changed since it was filled. */
+  async fresh(): Promise<this> {
+    const v = await registryVersion(this.db);
+    if (v !== this.version) {
+      this.depts.clear();
+      this.version = v;
+    }
+    return this;
+  }
 
   private dept(dept: string): Promise<Map<string, BuildingHeating>> {
-    let m = this.depts.get(dept);
-    if (!m) {
-      m = this.db
-        .copyOut<[string, string | null, string | null]>(
-          `${HEATING_SQL} WHERE b.code_departement_insee = $1 AND b.status = 'constructed'`,
-          [dept],
-        )
-        .then(
-          (rows) =>
-            new Map(
-              rows.map(([batid, installation, energy]) => [
-                batid,
-                { batid, installation, energy, source: HEATING_SOURCE },
-              ]),
-            ),
-        );
-      this.depts.set(dept, m);
+    const kept = this.depts.get(dept);
+    if (kept) {
+      this.depts.delete(dept);
+      this.depts.set(dept, kept);
+      return kept.map;
     }
-    return m;
+    const entry = { rows: 0, map: Promise.resolve(new Map<string, BuildingHeating>()) };
+    entry.map = this.db
+      .copyOut<[string, string | null, string | null]>(
+        `${HEATING_SQL} WHERE b.code_departement_insee = $1 AND b.status = 'constructed'`,
+        [dept],
+      )
+      .then((rows) => {
+        entry.rows = rows.length;
+        this.evictBeyond(this.maxKept, dept);
+        return new Map(
+          rows.map(([batid, installation, energy]) => [
+            batid,
+            { batid, installation, energy, source: HEATING_SOURCE },
+          ]),
+        );
+      });
+    // a failed read is not kept: the next job reads again
+    entry.map.catch(() => {
+      if (this.depts.get(dept) === entry) this.depts.delete(dept);
+    });
+    this.depts.set(dept, entry);
+    return entry.map;
+  }
+
+  /** Drops the least recently used départements but `keep` while more than `max` buildings are kept. */
+  private evictBeyond(max: number, keep: string): void {
+    let total = 0;
+    for (const d of this.depts.values()) total += d.rows;
+    for (const [k, d] of this.depts) {
+      if (total <= max) break;
+      if (k === keep) continue;
+      this.depts.delete(k);
+      total -= d.rows;
+    }
+  }
+
+  /** The départements kept, least recently used first (tests). */
+  get kept(): string[] {
+    return [...this.depts.keys()];
   }
 
   async get(buildings: readonly { batid: string; dept: string }[]): Promise<Map<string, BuildingHeating>> {
@@ -204,6 +252,15 @@ export class HeatingCache {
     }
     return out;
   }
+}
+
+const heatingCaches = new WeakMap<Store, HeatingCache>();
+
+/** The heating cache of a store (one per open store). */
+export function heatingCacheOf(store: Store): HeatingCache {
+  let c = heatingCaches.get(store);
+  if (!c) heatingCaches.set(store, (c = new HeatingCache(store)));
+  return c;
 }
 
 export interface EligibilityAnswer {

@@ -75,7 +75,8 @@ export function embeddedBackend(): Backend {
     },
     async dispose() {
       await store?.close().catch(() => undefined);
-      if (dir) await rm(dir, { recursive: true, force: true });
+      // the database and its jobs' files (src/jobs/job-files.ts)
+      if (dir) for (const d of [dir, `${dir}.jobs`]) await rm(d, { recursive: true, force: true });
     },
     connection: () => ({ dbDir: dir ?? undefined }),
   };

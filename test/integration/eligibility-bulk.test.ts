@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buffer } from 'node:stream/consumers';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
@@ -16,6 +16,7 @@ import {
 import { runEligibilityJob } from '../../src/jobs/eligibility-job.js';
 import { storeResultXlsx, storedResult, storedResultStream } from '../../src/jobs/result-file.js';
 import { JobRunner } from '../../src/jobs/job-runner.js';
+import { jobFileSize, jobFilesDir } from '../../src/jobs/job-files.js';
 import { claimJob, createEligibilityJob, jobInfo, jobInput } from '../../src/jobs/job-store.js';
 import { importNetworks } from '../../src/networks/import-networks.js';
 import type { Store } from '../../src/store/store.js';
@@ -96,7 +97,7 @@ for (const make of backends()) {
     /** The workbook kept with a job, as the download route sends it; null without one. */
     const storedResultXlsx = async (_s: Store, id: string) => {
       const f = await storedResult(store, id);
-      return f ? buffer(storedResultStream(store, id, f.parts)) : null;
+      return f ? buffer(storedResultStream(store, id, f)) : null;
     };
     const rebuilt = async (id: string) => {
       const path = join(db.dir, `rebuilt-${id}.xlsx`);
@@ -364,6 +365,8 @@ for (const make of backends()) {
       assert.equal(rows_version, r.version, 'the job knows its rows were re-tested');
       for (const t of ['jobs.result_file', 'jobs.result_file_part'])
         assert.equal((await store.query(`SELECT 1 FROM ${t} WHERE job_id = $1`, [jobId])).length, 0, t);
+      const files = jobFilesDir(store);
+      if (files) assert.equal(await jobFileSize(files, jobId, 'result.xlsx'), null, 'its file removed');
       const x = await app.inject(pro.with({ url: `/v1/jobs/${jobId}/result.xlsx` }));
       assert.ok(x.rawPayload.equals(await rebuilt(jobId)));
       // re-importing the same networks again changes nothing more
@@ -374,7 +377,7 @@ for (const make of backends()) {
       assert.equal(again.retest.changed, 0);
     });
 
-    test('a stored workbook goes in 1 MB parts, comes back whole, and only for its networks version', async () => {
+    test('a stored workbook goes in 1 MB parts (a file beside an embedded database), comes back whole, and only for its networks version', async () => {
       const id = 'parts-test';
       // a job whose rows a re-test brought to networks version 7
       await store.query(
@@ -392,6 +395,8 @@ for (const make of backends()) {
         const path = join(db.dir, 'parts-test.bin');
         return writeFile(path, b).then(() => path);
       };
+      const files = jobFilesDir(store);
+      assert.equal(files !== null, backend.name === 'embedded');
       await storeResultXlsx(store, id, 7, await file(bytes));
       const parts = await store.query(
         `SELECT part FROM jobs.result_file_part WHERE job_id = $1 ORDER BY part`,
@@ -399,13 +404,24 @@ for (const make of backends()) {
       );
       assert.deepEqual(
         parts.map((p) => p.part),
-        [0, 1, 2],
+        files ? [] : [0, 1, 2],
       );
+      if (files) assert.ok((await readFile(join(files, id, 'result.xlsx'))).equals(bytes));
       assert.ok((await storedResultXlsx(store, id))?.equals(bytes));
       // stored again, smaller: replaced whole, no part of the first one left
       await storeResultXlsx(store, id, 7, await file(bytes.subarray(0, 1000)));
       assert.ok((await storedResultXlsx(store, id))?.equals(bytes.subarray(0, 1000)));
-      assert.deepEqual(await storedResult(store, id), { parts: 1, size: 1000 });
+      assert.deepEqual(
+        await storedResult(store, id),
+        files ? { parts: 0, size: 1000, inFile: true } : { parts: 1, size: 1000, inFile: false },
+      );
+      if (files) {
+        // a file gone (or cut) is not sent: the download writes the workbook from the rows
+        await writeFile(join(files, id, 'result.xlsx'), bytes.subarray(0, 10));
+        assert.equal(await storedResult(store, id), null);
+        await rm(join(files, id, 'result.xlsx'));
+        assert.equal(await storedResult(store, id), null);
+      }
       // written at an older networks version than its rows were re-tested on: not sent
       await storeResultXlsx(store, id, 6, await file(bytes));
       assert.equal(await storedResultXlsx(store, id), null);
@@ -413,16 +429,18 @@ for (const make of backends()) {
       await store.query(`DELETE FROM jobs.job WHERE id = $1`, [id]);
     });
 
-    test('a job’s input is kept in 1 MB parts; a job stored before them keeps its one value', async () => {
+    test('a job’s input is kept in 1 MB parts (a file beside an embedded database); a job stored before them keeps its one value', async () => {
       const bytes = randomBytes(2.5 * 1024 * 1024);
       const id = await createEligibilityJob(store, { name: 'parts.csv', bytes, options: {} });
       const parts = await store.query(`SELECT part FROM jobs.job_input WHERE job_id = $1 ORDER BY part`, [
         id,
       ]);
+      const files = jobFilesDir(store);
       assert.deepEqual(
         parts.map((p) => p.part),
-        [0, 1, 2],
+        files ? [] : [0, 1, 2],
       );
+      if (files) assert.ok((await readFile(join(files, id, 'input'))).equals(bytes));
       assert.ok((await jobInput(store, id)).equals(bytes));
       const legacy = Buffer.from('adresse\n1 rue de la Paix 03000 Moulins\n');
       await store.query(

@@ -26,7 +26,16 @@ async function cloneDatabase(conn: Conn): Promise<{ conn: Conn; drop(): Promise<
   if (conn.dbDir) {
     const dir = await mkdtemp(join(tmpdir(), 'batid-clone-'));
     await cp(conn.dbDir, dir, { recursive: true });
-    return { conn: { dbDir: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
+    // its jobs' files too (src/jobs/job-files.ts), when it has some
+    await cp(`${conn.dbDir}.jobs`, `${dir}.jobs`, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    return {
+      conn: { dbDir: dir },
+      drop: async () => {
+        for (const d of [dir, `${dir}.jobs`]) await rm(d, { recursive: true, force: true });
+      },
+    };
   }
   const u = new URL(conn.databaseUrl!);
   const name = `${u.pathname.slice(1)}_b`;

@@ -1,0 +1,72 @@
+/**
+ * A job's files — its input and its results workbook — beside an embedded database rather than
+ * in it: `<data dir>.jobs/<job id>/input` and `…/result.xlsx`. PGlite's one engine runs on the
+ * server's main thread, and the 1 MB parts of a 100,000-row job (5 MB of input, 10 MB of
+ * workbook) held it ~0.8 s per job, written and read back (BENCHMARKS.md "bulk"); one process owns
+ * an embedded database, so a file beside it is seen by every reader it has. A server database
+ * keeps them in parts (parts.ts): the processes of several machines share only the database.
+ *
+ * A file is written under a temporary name and renamed into place before the database row that
+ * makes it count (the job, the workbook's head), so a reader never sees half a file; a process
+ * that dies in between leaves a file nothing counts.
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Store } from '../store/store.js';
+
+export type JobFileName = 'input' | 'result.xlsx';
+
+/** Where an embedded store keeps its jobs' files; null for a server database (parts in it). */
+export function jobFilesDir(store: Pick<Store, 'kind' | 'location'>): string | null {
+  return store.kind === 'embedded' ? `${resolve(store.location)}.jobs` : null;
+}
+
+export function jobFilePath(dir: string, jobId: string, name: JobFileName): string {
+  if (!/^[\w-]+$/.test(jobId)) throw new Error(`bad job id "${jobId}"`);
+  return join(dir, jobId, name);
+}
+
+/** Puts a job's file in place, replacing the one there: `bytes`, or a copy of the file at `from`. */
+export async function putJobFile(
+  dir: string,
+  jobId: string,
+  name: JobFileName,
+  source: { bytes: Uint8Array } | { from: string },
+): Promise<void> {
+  const path = jobFilePath(dir, jobId, name);
+  await mkdir(join(dir, jobId), { recursive: true });
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    if ('bytes' in source) await writeFile(tmp, source.bytes);
+    else await copyFile(source.from, tmp);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** A job's file, or null when there is none. */
+export async function readJobFile(dir: string, jobId: string, name: JobFileName): Promise<Buffer | null> {
+  try {
+    return await readFile(jobFilePath(dir, jobId, name));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** The size of a job's file, or null when there is none. */
+export async function jobFileSize(dir: string, jobId: string, name: JobFileName): Promise<number | null> {
+  try {
+    return (await stat(jobFilePath(dir, jobId, name))).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+export async function removeJobFile(dir: string, jobId: string, name: JobFileName): Promise<void> {
+  await rm(jobFilePath(dir, jobId, name), { force: true });
+}
