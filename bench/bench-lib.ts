@@ -105,7 +105,8 @@ export async function startServer(t: Target, port: number): Promise<ChildProcess
     let out = '';
     child.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
-      if (out.split('address index ready').length - 1 >= t.workers) ok();
+      // warm: the address index built, then the bulk jobs' heating cache (serve-command.ts)
+      if (out.split('\nwarm: ').length - 1 >= t.workers) ok();
     });
     child.once('exit', (code) => fail(new Error(`server exited (${code}): ${out}`)));
   });

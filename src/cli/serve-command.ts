@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { addressServiceOf } from '../address/address-service.js';
+import { heatingCacheOf } from '../networks/eligibility-service.js';
 import { startDemandJobs } from '../demands/demand-jobs.js';
 import { retentionDaysFromEnv } from '../demands/erase.js';
 import { mailerFromEnv } from '../mail/mailer.js';
@@ -113,16 +114,33 @@ export async function serve(store: Store, host: string, port: number, opts: AppO
   const app = await buildApp(store, opts);
   const address = await app.listen({ host, port });
   process.stdout.write(`BatID serving on ${address} (${store.kind} database ${store.location})\n`);
-  // the address index is built now rather than on the first search
+  // the address index is built now rather than on the first search, then the bulk jobs' heating
+  // cache (the jobs' store: the primary) is filled when the registry's fits in it
+  // (eligibility-service.ts HeatingCache.warm)
   const t0 = Date.now();
+  const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
   void addressServiceOf(store)
     .ready()
-    .then((ix) =>
-      process.stdout.write(
-        `address index ready: ${ix.size} addresses, ${ix.streetCount} streets, ${ix.communeCount} communes (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`,
-      ),
-    )
-    .catch((err: Error) => process.stderr.write(`address index not built: ${err.message}\n`));
+    .then(
+      async (ix) => {
+        process.stdout.write(
+          `address index ready: ${ix.size} addresses, ${ix.streetCount} streets, ${ix.communeCount} communes (${seconds(t0)} s)\n`,
+        );
+        const t1 = Date.now();
+        // one `warm:` line whatever happens: the server is as ready as it gets
+        const line = await heatingCacheOf(primaryOf(store))
+          .warm()
+          .then(
+            (n) =>
+              n === null
+                ? 'the heating of the buildings is read by the bulk jobs that need it'
+                : `heating of ${n} buildings read for the bulk jobs (${seconds(t1)} s)`,
+            (err: Error) => `heating cache not filled (${err.message}): read by the bulk jobs`,
+          );
+        process.stdout.write(`warm: ${line}\n`);
+      },
+      (err: Error) => process.stderr.write(`address index not built: ${err.message}\n`),
+    );
   // demands: reminders and the retention purge, now and every hour (src/demands/demand-jobs.ts)
   const mailer = mailerFromEnv();
   const stopDemandJobs = startDemandJobs(primaryOf(store), {

@@ -194,6 +194,28 @@ export class HeatingCache {
     return this;
   }
 
+  /**
+   * Reads every département of the registry when their buildings with a DPE fit in the cache: a
+   * server does it at start, so that its first bulk job reads none (0.3–0.5 s for the 64,000 of
+   * the synthetic département). How many buildings it holds then, or null when they do not fit:
+   * the cache fills with the départements jobs ask for.
+   */
+  async warm(): Promise<number | null> {
+    await this.fresh();
+    // groups with a DPE: a bound cheap to count, not their buildings (a few more)
+    const [c] = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${HEATING_SOURCE} LIMIT $1) t`,
+      [this.maxKept + 1],
+    );
+    if (c!.n > this.maxKept) return null;
+    const depts = await this.db.query<{ dept: string }>(
+      `SELECT DISTINCT code_departement_insee AS dept FROM ${HEATING_SOURCE} ORDER BY 1`,
+    );
+    let n = 0;
+    for (const { dept } of depts) n += (await this.dept(dept)).size;
+    return n;
+  }
+
   private dept(dept: string): Promise<Map<string, BuildingHeating>> {
     const kept = this.depts.get(dept);
     if (kept) {

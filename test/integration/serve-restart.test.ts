@@ -38,9 +38,11 @@ function yearBills(year: number, i: number): BillInput[] {
 interface Server {
   child: ChildProcess;
   url: string;
+  /** its `warm:` line: what it did after the address index */
+  warm: string;
 }
 
-/** `batid serve` on the database, port 0; resolves once it listens and has built its address index, with its address. */
+/** `batid serve` on the database, port 0; resolves once it listens and is done warming up (address index, heating cache), with its address. */
 function startServer(conn: { dbDir?: string; databaseUrl?: string }): Promise<Server> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -66,9 +68,10 @@ function startServer(conn: { dbDir?: string; databaseUrl?: string }): Promise<Se
     let err = '';
     child.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
-      // listening, and done with its start-up work (the address index holds the embedded database)
-      const m = /BatID serving on (http:\/\/\S+)[^]*address index ready/.exec(out);
-      if (m) resolve({ child, url: m[1]! });
+      // listening, and done with its start-up work (the address index, then the heating cache,
+      // hold the embedded database)
+      const m = /BatID serving on (http:\/\/\S+)[^]*address index ready[^]*\nwarm: ([^\n]*)\n/.exec(out);
+      if (m) resolve({ child, url: m[1]!, warm: m[2]! });
     });
     child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
     child.once('exit', (code, signal) =>
@@ -164,6 +167,8 @@ for (const make of backends()) {
         }
       };
       let server = await startServer(conn);
+      // the registry's heating fits in the bulk jobs' cache: read at start
+      assert.match(server.warm, /^heating of [1-9]\d* buildings read for the bulk jobs/);
       try {
         for (const delay of delays) {
           const url = server.url;

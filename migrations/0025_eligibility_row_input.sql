@@ -1,0 +1,38 @@
+-- A chunk's body (0023) leaves out the input of a row found as written — its label says it — and,
+-- after networks_version, what a re-test sets while it has set nothing (src/jobs/bulk-results.ts
+-- `storedArray`; 29 → 24 MB of bodies for a 100,000-row job). The view reads them back the same
+-- way (the entries after networks_version already read as NULL when absent).
+CREATE OR REPLACE VIEW jobs.eligibility_row AS
+SELECT c.job_id,
+       (r->>0)::integer AS row_no,
+       (r->>1)::integer AS line,
+       (r->2)::jsonb AS fields,
+       coalesce(r->>3, CASE WHEN r->>4 = 'ok' THEN r->>6 END) AS input,
+       r->>4 AS status,
+       r->>5 AS reason,
+       r->>6 AS label,
+       (r->>7)::real AS score,
+       (r->>8)::double precision AS lon,
+       (r->>9)::double precision AS lat,
+       r->>10 AS citycode,
+       r->>11 AS batid,
+       r->>12 AS installation,
+       r->>13 AS energy,
+       r->>14 AS type,
+       (r->>15)::boolean AS eligible,
+       (r->>16)::integer AS distance_m,
+       (r->>17)::integer AS id_fcu,
+       r->>18 AS sncu_id,
+       r->>19 AS network_name,
+       r->>20 AS operator,
+       (r->>21)::double precision AS enrr_rate,
+       (r->>22)::double precision AS co2_acv,
+       (r->>23)::boolean AS in_pdp,
+       r->>24 AS existing_status,
+       r->>25 AS future_status,
+       (r->>26)::boolean AS untraced,
+       (r->>27)::integer AS networks_version,
+       r->>28 AS previous_type,
+       r->>29 AS change,
+       (r->>30)::timestamptz AS changed_at
+  FROM jobs.eligibility_chunk c, json_array_elements(c.body::json) AS r;
