@@ -47,24 +47,24 @@ export async function putJobFile(
   }
 }
 
-/** A job's file, or null when there is none. */
-export async function readJobFile(dir: string, jobId: string, name: JobFileName): Promise<Buffer | null> {
+/** What `read` gives, or null when the file is not there. */
+async function unlessMissing<T>(read: Promise<T>): Promise<T | null> {
   try {
-    return await readFile(jobFilePath(dir, jobId, name));
+    return await read;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
 }
 
+/** A job's file, or null when there is none. */
+export function readJobFile(dir: string, jobId: string, name: JobFileName): Promise<Buffer | null> {
+  return unlessMissing(readFile(jobFilePath(dir, jobId, name)));
+}
+
 /** The size of a job's file, or null when there is none. */
 export async function jobFileSize(dir: string, jobId: string, name: JobFileName): Promise<number | null> {
-  try {
-    return (await stat(jobFilePath(dir, jobId, name))).size;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  return (await unlessMissing(stat(jobFilePath(dir, jobId, name))))?.size ?? null;
 }
 
 export async function removeJobFile(dir: string, jobId: string, name: JobFileName): Promise<void> {
