@@ -278,6 +278,11 @@ export class AddressIndex {
     return this.communes.length;
   }
 
+  /** The labels of every `step`-th address, in index order (the server's warm-up rows: warm-up.ts). */
+  *labelsEvery(step: number): Generator<string> {
+    for (let i = 0; i < this.records.length; i += Math.max(1, step)) yield this.records[i]!.label;
+  }
+
   /** The address of a key, if the index holds it. */
   get(id: string): AddressRecord | undefined {
     const i = this.byId.get(id);

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { addressServiceOf } from '../address/address-service.js';
-import { heatingCacheOf } from '../networks/eligibility-service.js';
+import { heatingCacheOf, networkServiceOf } from '../networks/eligibility-service.js';
+import { warmUpBulk } from '../jobs/warm-up.js';
 import { startDemandJobs } from '../demands/demand-jobs.js';
 import { retentionDaysFromEnv } from '../demands/erase.js';
 import { mailerFromEnv } from '../mail/mailer.js';
@@ -128,7 +129,8 @@ export async function serve(store: Store, host: string, port: number, opts: AppO
         );
         const t1 = Date.now();
         // one `warm:` line whatever happens: the server is as ready as it gets
-        const line = await heatingCacheOf(primaryOf(store))
+        const jobs = primaryOf(store);
+        const heating = await heatingCacheOf(jobs)
           .warm()
           .then(
             (n) =>
@@ -137,7 +139,18 @@ export async function serve(store: Store, host: string, port: number, opts: AppO
                 : `heating of ${n} buildings read for the bulk jobs (${seconds(t1)} s)`,
             (err: Error) => `heating cache not filled (${err.message}): read by the bulk jobs`,
           );
-        process.stdout.write(`warm: ${line}\n`);
+        // then the bulk jobs' code, run once before a job needs it (src/jobs/warm-up.ts)
+        const t2 = Date.now();
+        const code = await (async () => {
+          const { index: networks, version } = await networkServiceOf(jobs).ready();
+          const heatingCache = await heatingCacheOf(jobs).fresh();
+          const ctx = { db: jobs, addresses: ix, networks, networksVersion: version, heating: heatingCache };
+          return warmUpBulk(ctx);
+        })().then(
+          (n) => `bulk code run on ${n} rows (${seconds(t2)} s)`,
+          (err: Error) => `bulk code not run ahead (${err.message})`,
+        );
+        process.stdout.write(`warm: ${heating}; ${code}\n`);
       },
       (err: Error) => process.stderr.write(`address index not built: ${err.message}\n`),
     );

@@ -68,12 +68,14 @@ function fold(s: string): string {
  * main text already holds is not repeated. Empty when the main text is.
  */
 export function joinAddress(fields: string[], parts: AddressParts): string {
-  const get = (i: number | undefined) =>
-    i === undefined ? '' : (fields[i] ?? '').trim().replace(/\s+/g, ' ');
-  const main = parts.main
-    .map(get)
-    .filter((s) => s)
-    .join(', ');
+  const get = (i: number | undefined) => (i === undefined ? '' : tidy(fields[i] ?? ''));
+  const main =
+    parts.main.length === 1
+      ? get(parts.main[0])
+      : parts.main
+          .map(get)
+          .filter((s) => s)
+          .join(', ');
   if (!main) return '';
   let head = get(parts.number);
   // "12" before "12 rue …" or "12bis rue …" is there already
@@ -83,11 +85,28 @@ export function joinAddress(fields: string[], parts: AddressParts): string {
   if (head && rep) head += ` ${rep}`;
   const postcode = get(parts.postcode);
   const city = get(parts.city);
-  const tail = [
-    postcode && !main.includes(postcode) ? postcode : '',
-    city && !fold(main).includes(fold(city)) ? city : '',
-  ]
-    .filter((s) => s)
-    .join(' ');
+  const tail =
+    postcode || city
+      ? [
+          postcode && !main.includes(postcode) ? postcode : '',
+          city && !fold(main).includes(fold(city)) ? city : '',
+        ]
+          .filter((s) => s)
+          .join(' ')
+      : '';
+  // one address column, the common case: the field itself, tidied
+  if (!head && !tail) return main;
   return `${head ? `${head} ` : ''}${main}${tail ? `, ${tail}` : ''}`;
+}
+
+/** Whitespace to tidy: at an end, doubled, or other than a plain space. */
+const UNTIDY = /^\s|\s$|\s\s|[^\S ]/;
+
+/**
+ * A field trimmed, each run of whitespace made one space. Most fields are tidy already and are
+ * returned as they are: this runs for every row of a bulk file (the trim and replace of every
+ * field made 90 MB of strings per 100,000 rows).
+ */
+export function tidy(s: string): string {
+  return UNTIDY.test(s) ? s.trim().replace(/\s+/g, ' ') : s;
 }

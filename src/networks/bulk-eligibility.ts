@@ -90,7 +90,8 @@ export type DecisionColumns = Pick<
 
 /** The result columns of a decision. */
 export function decisionColumns(d: Decision, e: Evidence & { untracedInCommune: boolean }): DecisionColumns {
-  const o: DecisionColumns = { ...EMPTY_DECISION };
+  // setDecision writes every column
+  const o = {} as DecisionColumns;
   setDecision(o, d, e);
   return o;
 }
@@ -112,22 +113,6 @@ function setDecision(o: DecisionColumns, d: Decision, e: Evidence & { untracedIn
   o.future_status = c.future;
   o.untraced = e.untracedInCommune;
 }
-
-const EMPTY_DECISION = {
-  type: null,
-  eligible: null,
-  distance_m: null,
-  id_fcu: null,
-  sncu_id: null,
-  network_name: null,
-  operator: null,
-  enrr_rate: null,
-  co2_acv: null,
-  in_pdp: null,
-  existing_status: null,
-  future_status: null,
-  untraced: null,
-} as const;
 
 export interface BulkContext {
   db: Store;
@@ -160,7 +145,20 @@ export async function evaluateRows(
     batid: null,
     installation: null,
     energy: null,
-    ...EMPTY_DECISION,
+    // no decision yet (setDecision writes them): one literal, one shape, for every row
+    type: null,
+    eligible: null,
+    distance_m: null,
+    id_fcu: null,
+    sncu_id: null,
+    network_name: null,
+    operator: null,
+    enrr_rate: null,
+    co2_acv: null,
+    in_pdp: null,
+    existing_status: null,
+    future_status: null,
+    untraced: null,
     networks_version: ctx.networksVersion,
   }));
   const xy: ([number, number] | null)[] = rows.map(() => null);
@@ -212,17 +210,18 @@ export async function evaluateRows(
     }
     out[p.k]!.citycode = communes[j] ?? null;
   });
-  const withBuilding = out.flatMap((o, k) => {
-    const dept = deptOf.get(k) ?? (o.citycode ? deptOfCommune(o.citycode) : null);
-    return o.batid && dept ? [{ batid: o.batid, dept }] : [];
-  });
-  const heating = await ctx.heating.get(withBuilding);
+  // the département of each row's building: the building's own, else its commune's
+  const buildingDept = out.map((o, k) =>
+    o.batid ? (deptOf.get(k) ?? (o.citycode ? deptOfCommune(o.citycode) : null)) : null,
+  );
+  const heatingOf = await ctx.heating.lookup(new Set(buildingDept.filter((d) => d !== null)));
   out.forEach((o, k) => {
     const p = xy[k];
     if (!p) return;
     const ev = ctx.networks.evidence({ kind: 'point', x: p[0], y: p[1] }, o.citycode);
     setDecision(o, decide(ev), ev);
-    const h = o.batid ? heating.get(o.batid) : undefined;
+    const dept = buildingDept[k];
+    const h = o.batid && dept ? heatingOf(dept, o.batid) : undefined;
     if (h) {
       o.installation = h.installation;
       o.energy = h.energy;

@@ -265,14 +265,25 @@ export class HeatingCache {
   }
 
   async get(buildings: readonly { batid: string; dept: string }[]): Promise<Map<string, BuildingHeating>> {
-    const byDept = new Map<string, Map<string, BuildingHeating>>();
-    for (const b of buildings) if (!byDept.has(b.dept)) byDept.set(b.dept, await this.dept(b.dept));
+    const heatingOf = await this.lookup(buildings.map((b) => b.dept));
     const out = new Map<string, BuildingHeating>();
     for (const b of buildings) {
-      const h = byDept.get(b.dept)!.get(b.batid);
+      const h = heatingOf(b.dept, b.batid);
       if (h) out.set(b.batid, h);
     }
     return out;
+  }
+
+  /**
+   * The heating of any building of these départements (each read once, then kept), looked up
+   * without a list of the buildings nor a map of the answers: a bulk job asks it for every row.
+   */
+  async lookup(
+    depts: Iterable<string>,
+  ): Promise<(dept: string, batid: string) => BuildingHeating | undefined> {
+    const byDept = new Map<string, Map<string, BuildingHeating>>();
+    for (const d of depts) if (!byDept.has(d)) byDept.set(d, await this.dept(d));
+    return (dept, batid) => byDept.get(dept)?.get(batid);
   }
 }
 

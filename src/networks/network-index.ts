@@ -168,19 +168,27 @@ class AreaSet<T extends { geom: Geom }> {
   /** The first item (in the order given) the place is in or touches. */
   containing(p: Place): T | null {
     const [x0, y0, x1, y1] = placeBox(p);
-    const seen = new Set<number>();
-    const hits: number[] = [];
-    for (let cx = Math.floor(x0 / AREA_CELL_M); cx <= Math.floor(x1 / AREA_CELL_M); cx++)
-      for (let cy = Math.floor(y0 / AREA_CELL_M); cy <= Math.floor(y1 / AREA_CELL_M); cy++)
+    const cx0 = Math.floor(x0 / AREA_CELL_M);
+    const cy0 = Math.floor(y0 / AREA_CELL_M);
+    const cx1 = Math.floor(x1 / AREA_CELL_M);
+    const cy1 = Math.floor(y1 / AREA_CELL_M);
+    // the first item (lowest index) that holds the place; a point lies in one cell, where no
+    // item comes twice (this runs for every row of a bulk job: no Set for it)
+    const seen = cx0 === cx1 && cy0 === cy1 ? null : new Set<number>();
+    let first = -1;
+    for (let cx = cx0; cx <= cx1; cx++)
+      for (let cy = cy0; cy <= cy1; cy++)
         for (const i of this.grid.get(cellKey(cx, cy)) ?? []) {
-          if (seen.has(i)) continue;
-          seen.add(i);
+          if (first !== -1 && i >= first) continue;
+          if (seen) {
+            if (seen.has(i)) continue;
+            seen.add(i);
+          }
           const b = this.boxes[i]!;
           if (b[0] > x1 || b[2] < x0 || b[1] > y1 || b[3] < y0) continue;
-          if (placeInPolygon(p, this.items[i]!.geom)) hits.push(i);
+          if (placeInPolygon(p, this.items[i]!.geom)) first = i;
         }
-    if (!hits.length) return null;
-    return this.items[Math.min(...hits)]!;
+    return first === -1 ? null : this.items[first]!;
   }
 }
 

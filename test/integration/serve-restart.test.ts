@@ -167,8 +167,11 @@ for (const make of backends()) {
         }
       };
       let server = await startServer(conn);
-      // the registry's heating fits in the bulk jobs' cache: read at start
-      assert.match(server.warm, /^heating of [1-9]\d* buildings read for the bulk jobs/);
+      // the registry's heating fits in the bulk jobs' cache: read at start; then the bulk code run
+      assert.match(
+        server.warm,
+        /^heating of [1-9]\d* buildings read for the bulk jobs \([\d.]+ s\); bulk code run on [1-9]\d* rows \([\d.]+ s\)$/,
+      );
       try {
         for (const delay of delays) {
           const url = server.url;

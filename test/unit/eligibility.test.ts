@@ -345,6 +345,34 @@ describe('eligibility rules', () => {
     assert.equal(decide(index.evidence(at(5000), '75056')).assignedNetworkId, null);
   });
 
+  test('overlapping zones: the lowest id_fcu holds the place, points and footprints across grid cells alike', () => {
+    // a 5 km zone over 3 × 3 or more cells of the area grid, a smaller one inside it astride cell edges
+    const big = feature('reseau_en_construction', 21, square(X0 - 2500, Y0 - 2500, 5000));
+    const small = feature('reseau_en_construction', 20, square(X0 - 500, Y0 - 500, 1000));
+    const zoneOf = (networks: NetworkFeature[], p: Place) =>
+      new NetworkIndex(networks).evidence(p, null).zone;
+    const inBoth: Place[] = [
+      { kind: 'point', x: X0, y: Y0 },
+      { kind: 'point', x: X0 - 1, y: Y0 - 1 },
+      // a footprint over four cells
+      { kind: 'footprint', geom: square(X0 - 10, Y0 - 10, 20) },
+      // one that only touches the small zone's edge
+      { kind: 'footprint', geom: square(X0 + 500, Y0, 30) },
+    ];
+    for (const p of inBoth) {
+      assert.equal(zoneOf([small, big], p)?.id_fcu, 20);
+      assert.equal(zoneOf([big, small], p)?.id_fcu, 20);
+    }
+    for (const p of [
+      { kind: 'point', x: X0 + 2000, y: Y0 + 2000 },
+      { kind: 'footprint', geom: square(X0 + 1500, Y0 - 2100, 400) },
+    ] as Place[]) {
+      assert.equal(zoneOf([small, big], p)?.id_fcu, 21);
+      assert.equal(zoneOf([big, small], p)?.id_fcu, 21);
+    }
+    assert.equal(zoneOf([small, big], { kind: 'point', x: X0 + 2600, y: Y0 }), null);
+  });
+
   test('the message speaks of the heating only when a building was found', () => {
     const d = decide(new NetworkIndex([other]).evidence(at(40), null));
     const collective = eligibilityMessage(d, { installation: 'collectif', energy: 'gaz naturel' }, true);

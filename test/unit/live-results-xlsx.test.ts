@@ -235,6 +235,48 @@ test('a worker that fails makes finish reject, and add no longer waits on it', a
   assert.ok(live.error);
 });
 
+test('one worker writes one workbook after another; one that failed or was aborted is not kept', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'batid-live-test-'));
+  const direct = async (header: string[], set: BulkResult[]) => {
+    const path = join(dir, `direct-${header.length}-${set.length}.xlsx`);
+    const book = await ResultsWorkbook.create(path, header);
+    await book.add(rowsOfBody(body(set)));
+    await book.close();
+    return readFile(path);
+  };
+  const write = async (header: string[], set: BulkResult[]) => {
+    const live = await LiveResultsXlsx.start(header);
+    assert.equal(LiveResultsXlsx.workerKept, false, 'the kept worker is taken');
+    for (let i = 0; i < set.length; i += 40) await live.add(bodyBytes(set.slice(i, i + 40)));
+    return live.finish((path) => readFile(path));
+  };
+  try {
+    const first = await write(HEADER, rows.slice(0, 90));
+    assert.equal(LiveResultsXlsx.workerKept, true);
+    const second = await write(['x'], rows.slice(100, 130));
+    assert.equal(LiveResultsXlsx.workerKept, true);
+    assert.ok(first.equals(await direct(HEADER, rows.slice(0, 90))));
+    assert.ok(second.equals(await direct(['x'], rows.slice(100, 130))));
+
+    const failing = await LiveResultsXlsx.start(HEADER);
+    await failing.add(Buffer.from('{not json'));
+    await assert.rejects(
+      failing.finish(async () => undefined),
+      /results workbook: .*JSON/s,
+    );
+    assert.equal(LiveResultsXlsx.workerKept, false);
+    const aborted = await LiveResultsXlsx.start(HEADER);
+    await aborted.add(bodyBytes(rows.slice(0, 10)));
+    await aborted.abort();
+    assert.equal(LiveResultsXlsx.workerKept, false);
+    // the next workbook gets a new worker, which is kept in turn
+    assert.ok((await write(HEADER, rows.slice(0, 90))).equals(first));
+    assert.equal(LiveResultsXlsx.workerKept, true);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('the file handed to finish is gone once its user is done', async () => {
   const live = await LiveResultsXlsx.start(HEADER);
   await live.add(bodyBytes(rows.slice(0, 100)));
