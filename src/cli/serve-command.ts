@@ -154,8 +154,9 @@ export async function serve(store: Store, host: string, port: number, opts: AppO
         const t2 = Date.now();
         const code = await (async () => {
           const { index: networks, version } = await networkServiceOf(jobs).ready();
-          const heatingCache = await heatingCacheOf(jobs).fresh();
-          const ctx = { db: jobs, addresses: ix, networks, networksVersion: version, heating: heatingCache };
+          // what the cache holds, nothing read for the warm-up's rows (a national index's are everywhere)
+          const heatingKept = (await heatingCacheOf(jobs).fresh()).keptOnly();
+          const ctx = { db: jobs, addresses: ix, networks, networksVersion: version, heating: heatingKept };
           return warmUpBulk(ctx);
         })().then(
           (n) => `bulk code run on ${n} rows (${seconds(t2)} s)`,

@@ -117,7 +117,7 @@ function setDecision(o: DecisionColumns, d: Decision, e: Evidence & { untracedIn
 export interface BulkContext {
   db: Store;
   /** Heating by whole département, kept between jobs (eligibility-service.ts HeatingCache). */
-  heating: HeatingCache;
+  heating: Pick<HeatingCache, 'lookup'>;
   /** Needed for address rows only. */
   addresses: AddressIndex | null;
   networks: NetworkIndex;

@@ -259,6 +259,23 @@ export class HeatingCache {
     }
   }
 
+  /**
+   * This cache's départements as they are, read-only: none is read nor evicted for a lookup (a
+   * building of another département has no heating). The server's warm-up (warm-up.ts) looks up
+   * through it: its rows come from the whole address index, and a national registry's does not
+   * fit in the cache.
+   */
+  keptOnly(): Pick<HeatingCache, 'lookup'> {
+    return {
+      lookup: async (depts) => {
+        const byDept = new Map<string, Map<string, BuildingHeating> | undefined>();
+        for (const d of depts)
+          if (!byDept.has(d)) byDept.set(d, this.depts.has(d) ? await this.depts.get(d)!.map : undefined);
+        return (dept, batid) => byDept.get(dept)?.get(batid);
+      },
+    };
+  }
+
   /** The départements kept, least recently used first (tests). */
   get kept(): string[] {
     return [...this.depts.keys()];

@@ -82,3 +82,17 @@ test('a failed read is not kept: the next job reads the département again', asy
   assert.equal((await cache.get([b('03', 0)])).size, 1);
   assert.deepEqual(state.reads, ['03', '03']);
 });
+
+test('keptOnly: the kept départements as they are, nothing read, nothing moved', async () => {
+  const { db, state } = fakeStore({ '03': 3, '63': 2 });
+  const cache = new HeatingCache(db);
+  await cache.get([b('63', 0)]);
+  await cache.get([b('03', 0)]);
+  const heatingOf = await cache.keptOnly().lookup(['63', '01', '63']);
+  assert.equal(heatingOf('63', '63B1')?.installation, 'collectif');
+  assert.equal(heatingOf('63', '63B9'), undefined);
+  assert.equal(heatingOf('01', '01B0'), undefined);
+  assert.equal(heatingOf('03', '03B0'), undefined, 'a département not asked for');
+  assert.deepEqual(state.reads, ['63', '03']);
+  assert.deepEqual(cache.kept, ['63', '03'], 'the least recently used order is unchanged');
+});
