@@ -278,9 +278,13 @@ export class AddressIndex {
     return this.communes.length;
   }
 
-  /** The labels of every `step`-th address, in index order (the server's warm-up rows: warm-up.ts). */
-  *labelsEvery(step: number): Generator<string> {
-    for (let i = 0; i < this.records.length; i += Math.max(1, step)) yield this.records[i]!.label;
+  /**
+   * The labels of `n` addresses spread evenly over the index, in index order (all of them when it
+   * holds fewer): the server's warm-up rows (warm-up.ts).
+   */
+  *labelsSpread(n: number): Generator<string> {
+    const step = Math.max(1, this.records.length / n);
+    for (let i = 0; i < this.records.length; i += step) yield this.records[Math.floor(i)]!.label;
   }
 
   /** The address of a key, if the index holds it. */

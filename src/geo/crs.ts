@@ -63,6 +63,9 @@ const L93_RHO0 = L93_AF * Math.pow(conformalT(46.5 * RAD), L93_N);
 /** One WGS84 point in Lambert-93 (metres, unrounded). */
 export function lonLatToLambert93(lon: number, lat: number): [number, number] {
   const rho = L93_AF * Math.pow(conformalT(lat * RAD), L93_N);
-  const theta = L93_N * (lon - 3) * RAD;
+  // the longitude from the central meridian, within ±180° (proj4's adjust_lon)
+  let dl = (lon - 3) * RAD;
+  if (Math.abs(dl) > Math.PI) dl -= Math.sign(dl) * 2 * Math.PI;
+  const theta = L93_N * dl;
   return [700_000 + rho * Math.sin(theta), 6_600_000 + L93_RHO0 - rho * Math.cos(theta)];
 }

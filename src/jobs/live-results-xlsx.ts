@@ -39,13 +39,14 @@ function takeWorker(): Worker {
 
 /** Keeps a worker done with its workbook for the next one, or ends it when one is kept already. */
 async function keepWorker(w: Worker): Promise<void> {
+  // listened to before anything else: an 'error' event with no listener would end the process
+  w.on('error', dropIdle(w));
+  w.on('exit', dropIdle(w));
   if (idle) {
     await w.terminate();
     return;
   }
   idle = w;
-  w.on('error', dropIdle(w));
-  w.on('exit', dropIdle(w));
   w.unref();
 }
 
@@ -155,9 +156,13 @@ export class LiveResultsXlsx {
     this.done = true;
     this.release();
     this.worker.off('message', this.onMessage);
-    this.worker.off('error', this.onError);
     this.worker.off('exit', this.onExit);
-    if (written && !this.failed) await keepWorker(this.worker);
+    if (written && !this.failed) {
+      this.worker.off('error', this.onError);
+      await keepWorker(this.worker);
+    }
+    // still listened to while it ends (fail() does nothing once done): an 'error' event with no
+    // listener would end the process
     else await this.worker.terminate();
     await rm(this.dir, { recursive: true, force: true });
   }

@@ -49,7 +49,7 @@ export async function warmUpBulk(ctx: BulkContext, rows = WARM_UP_ROWS): Promise
   if (!index || !index.size) return 0;
   const lines = ['id;adresse'];
   let k = 0;
-  for (const label of index.labelsEvery(Math.floor(index.size / rows))) {
+  for (const label of index.labelsSpread(rows)) {
     if (k >= rows) break;
     lines.push(`${k};"${variant(label, k).replace(/"/g, '""')}"`);
     k++;

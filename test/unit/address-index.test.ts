@@ -321,3 +321,16 @@ describe('TopK: the k best candidates of a search', () => {
     }
   });
 });
+
+test('labelsSpread: n labels spread over the index, or all of them', () => {
+  const ten = new AddressIndex(A.slice(0, 10));
+  assert.deepEqual(
+    [...ten.labelsSpread(4)],
+    [0, 2, 5, 7].map((i) => A[i]!.label),
+  );
+  assert.deepEqual(
+    [...ten.labelsSpread(20)],
+    A.slice(0, 10).map((r) => r.label),
+  );
+  assert.deepEqual([...new AddressIndex([]).labelsSpread(5)], []);
+});

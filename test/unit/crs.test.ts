@@ -32,3 +32,20 @@ test('lonLatToLambert93 and lambert93ToWgs84 are each other’s inverse (to a mi
     assert.ok(Math.hypot(x2 - x, y2 - y) < 1e-3);
   }
 });
+
+test('lonLatToLambert93: longitudes far from the central meridian wrap as proj4 does', () => {
+  for (const [lon, lat] of [
+    [-179, 46],
+    [179, 46],
+    [-180, 0],
+    [180, 10],
+    [-170, -30],
+  ] as const) {
+    const [x, y] = lonLatToLambert93(lon, lat);
+    const [rx, ry] = reference.forward([lon, lat]);
+    assert.ok(
+      Math.abs(x - rx!) < 1e-3 && Math.abs(y - ry!) < 1e-3,
+      `${lon},${lat}: ${x} ${y} against ${rx} ${ry}`,
+    );
+  }
+});

@@ -371,6 +371,15 @@ describe('eligibility rules', () => {
       assert.equal(zoneOf([big, small], p)?.id_fcu, 21);
     }
     assert.equal(zoneOf([small, big], { kind: 'point', x: X0 + 2600, y: Y0 }), null);
+    // a footprint whose first cell (west) holds only the big zone, which reaches a small zone of
+    // lower id in the next cell east: that zone, not the first met
+    const east = feature('reseau_en_construction', 19, square(X0 + 500, Y0 + 500, 400));
+    const across: Place = { kind: 'footprint', geom: square(X0 - 1000, Y0 + 600, 1600) };
+    assert.equal(zoneOf([big, east], across)?.id_fcu, 19);
+    assert.equal(
+      zoneOf([big, east], { kind: 'footprint', geom: square(X0 - 1000, Y0 + 600, 200) })?.id_fcu,
+      21,
+    );
   });
 
   test('the message speaks of the heating only when a building was found', () => {
