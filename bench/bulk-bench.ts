@@ -5,9 +5,9 @@
  * networks imported): `rows` text addresses drawn (seeded) from the département — 93% as
  * written, 5% with a typo (lowercase, accents stripped, one letter dropped), 2% garbage.
  *   - HTTP job: the file POSTed to a running `batid serve` (warm: address index built, heating
- *     cache filled), the job polled until done, then result.xlsx downloaded: rows/s over that whole
+ *     cache filled, bulk code run once), the job polled until done, then result.xlsx downloaded: rows/s over that whole
  *     span, and the server's peak RSS (VmHWM, read every 50 ms). Three jobs in a row on the same
- *     server: the first (a fresh process: its code not yet optimised by V8) and the next two;
+ *     server: the first (a fresh process, right after its warm-up: the `warm:` line) and the next two;
  *   - CLI: `batid eligibility IN --out OUT.xlsx` in a fresh process (it builds the address index
  *     first): wall time and peak RSS;
  *   - single address: GET /v1/eligibility?address=… under autocannon (20,000 seeded queries of the
