@@ -3,6 +3,7 @@ import v8 from 'node:v8';
 import { addressServiceOf } from '../address/address-service.js';
 import { heatingCacheOf, networkServiceOf } from '../networks/eligibility-service.js';
 import { warmUpBulk } from '../jobs/warm-up.js';
+import { sweepJobFiles } from '../jobs/job-files.js';
 import { startDemandJobs } from '../demands/demand-jobs.js';
 import { retentionDaysFromEnv } from '../demands/erase.js';
 import { mailerFromEnv } from '../mail/mailer.js';
@@ -100,14 +101,19 @@ export function parsePort(v: string | undefined, fallback = 8080): number {
 
 /**
  * Removes what killed BatID processes left in the temp dir (a bulk job's workbook can be hundreds
- * of MB: src/util/temp-dir.ts); once per server, by its primary.
+ * of MB: src/util/temp-dir.ts) and, beside an embedded database, the jobs' files nothing counts;
+ * once per server, by its primary, before it answers.
  */
-async function sweepLeftovers(): Promise<void> {
+async function sweepLeftovers(store: Store | null): Promise<void> {
   const swept = await sweepTempDirs();
   if (swept.removed)
     process.stdout.write(
       `removed ${swept.removed} temp dir(s) left by stopped BatID processes (${(swept.bytes / 1e6).toFixed(1)} MB)\n`,
     );
+  // an embedded database's jobs' files that nothing counts (src/jobs/job-files.ts); none on a
+  // server database (the supervisor of several workers has no store: a server's)
+  const files = store ? await sweepJobFiles(primaryOf(store)) : 0;
+  if (files) process.stdout.write(`removed ${files} job file(s) left by stopped BatID processes\n`);
 }
 
 /**
@@ -122,7 +128,7 @@ const HEAP_GROWING_PERCENT = 50;
 /** Serves until SIGINT/SIGTERM, then closes the server and the database cleanly. */
 export async function serve(store: Store, host: string, port: number, opts: AppOptions = {}): Promise<void> {
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  if (cluster.isPrimary) await sweepLeftovers();
+  if (cluster.isPrimary) await sweepLeftovers(store);
   const app = await buildApp(store, opts);
   const address = await app.listen({ host, port });
   process.stdout.write(`BatID serving on ${address} (${store.kind} database ${store.location})\n`);
@@ -204,7 +210,7 @@ export async function runServe(args: string[]): Promise<number> {
   }
   const workers = parseWorkers(values.workers, !!options.databaseUrl);
   if (workers > 1 && cluster.isPrimary) {
-    await sweepLeftovers();
+    await sweepLeftovers(null);
     return supervise(workers);
   }
   const store = await openStore(options);

@@ -8,12 +8,13 @@
  *
  * A file is written under a temporary name and renamed into place before the database row that
  * makes it count (the job, the workbook's head), so a reader never sees half a file; a process
- * that dies in between leaves a file nothing counts.
+ * that dies in between leaves a file nothing counts, which `batid serve` removes at start
+ * (`sweepJobFiles`).
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Store } from '../store/store.js';
+import type { Queryable, Store } from '../store/store.js';
 
 export type JobFileName = 'input' | 'result.xlsx';
 
@@ -69,4 +70,47 @@ export async function jobFileSize(dir: string, jobId: string, name: JobFileName)
 
 export async function removeJobFile(dir: string, jobId: string, name: JobFileName): Promise<void> {
   await rm(jobFilePath(dir, jobId, name), { force: true });
+}
+
+/**
+ * Removes what processes that died left among an embedded store's jobs' files: the folder of a
+ * job never stored (killed between its input file and its row), a workbook whose head was never
+ * stored (killed between the file and jobs.result_file), temporary files (killed while writing).
+ * For `batid serve` at start, before it answers: one process owns an embedded database, so none
+ * of them is being written then. How many entries it removed.
+ */
+export async function sweepJobFiles(store: Pick<Store, 'kind' | 'location'> & Queryable): Promise<number> {
+  const dir = jobFilesDir(store);
+  if (!dir) return 0;
+  const entries = (await unlessMissing(readdir(dir, { withFileTypes: true }))) ?? [];
+  const ids = entries.filter((e) => e.isDirectory() && /^[\w-]+$/.test(e.name)).map((e) => e.name);
+  if (!ids.length) return 0;
+  const jobs = new Set(
+    (await store.query<{ id: string }>(`SELECT id FROM jobs.job WHERE id = ANY($1::text[])`, [ids])).map(
+      (r) => r.id,
+    ),
+  );
+  const workbooks = new Set(
+    (
+      await store.query<{ id: string }>(
+        `SELECT job_id AS id FROM jobs.result_file WHERE in_file AND job_id = ANY($1::text[])`,
+        [ids],
+      )
+    ).map((r) => r.id),
+  );
+  let removed = 0;
+  for (const id of ids) {
+    if (!jobs.has(id)) {
+      await rm(join(dir, id), { recursive: true, force: true });
+      removed++;
+      continue;
+    }
+    for (const name of await readdir(join(dir, id))) {
+      if (name.endsWith('.tmp') || (name === 'result.xlsx' && !workbooks.has(id))) {
+        await rm(join(dir, id, name), { force: true });
+        removed++;
+      }
+    }
+  }
+  return removed;
 }

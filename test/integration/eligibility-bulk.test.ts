@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buffer } from 'node:stream/consumers';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
@@ -16,7 +16,7 @@ import {
 import { runEligibilityJob } from '../../src/jobs/eligibility-job.js';
 import { storeResultXlsx, storedResult, storedResultStream } from '../../src/jobs/result-file.js';
 import { JobRunner } from '../../src/jobs/job-runner.js';
-import { jobFileSize, jobFilesDir } from '../../src/jobs/job-files.js';
+import { jobFileSize, jobFilesDir, sweepJobFiles } from '../../src/jobs/job-files.js';
 import { claimJob, createEligibilityJob, jobInfo, jobInput } from '../../src/jobs/job-store.js';
 import { importNetworks } from '../../src/networks/import-networks.js';
 import type { Store } from '../../src/store/store.js';
@@ -449,6 +449,32 @@ for (const make of backends()) {
         [legacy.toString('base64')],
       );
       assert.ok((await jobInput(store, 'legacy-input')).equals(legacy));
+    });
+
+    test('the jobs’ files nothing counts are swept (embedded): a job never stored, a workbook without its head, a temporary file', async () => {
+      const files = jobFilesDir(store);
+      if (!files) {
+        assert.equal(await sweepJobFiles(store), 0, 'a server database keeps no files');
+        return;
+      }
+      const input = Buffer.from('adresse\n1 rue de la Paix 03000 Moulins\n');
+      const kept = await createEligibilityJob(store, { name: 'kept.csv', bytes: input, options: {} });
+      await writeFile(join(files, kept, 'input.ab12cd34.tmp'), 'half written');
+      await writeFile(join(files, kept, 'result.xlsx'), 'its head never stored');
+      await mkdir(join(files, 'never-stored'));
+      await writeFile(join(files, 'never-stored', 'input'), 'a job killed before its row');
+      // a job whose workbook counts: left whole
+      const done = await createEligibilityJob(store, { name: 'done.csv', bytes: input, options: {} });
+      const xlsx = join(db.dir, 'sweep.xlsx');
+      await writeFile(xlsx, 'PK workbook');
+      await storeResultXlsx(store, done, 1, xlsx);
+
+      assert.ok((await sweepJobFiles(store)) >= 3);
+      assert.deepEqual(await readdir(join(files, kept)), ['input']);
+      assert.ok(!(await readdir(files)).includes('never-stored'));
+      assert.deepEqual((await readdir(join(files, done))).sort(), ['input', 'result.xlsx']);
+      assert.ok((await jobInput(store, kept)).equals(input));
+      assert.equal(await sweepJobFiles(store), 0, 'nothing left to sweep');
     });
 
     test('batid eligibility IN --out OUT.xlsx / OUT.csv: same engine from the CLI', async () => {
