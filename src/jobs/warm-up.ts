@@ -13,10 +13,10 @@ import { parseBulkInput } from './bulk-input.js';
 import type { BulkRow } from './bulk-row.js';
 import { evaluateRows, type BulkContext } from '../networks/bulk-eligibility.js';
 import { LiveResultsXlsx } from './live-results-xlsx.js';
+import { CHUNK_ROWS } from './eligibility-job.js';
 
 /** Rows of the warm-up file (~0.5–1 s of one core). */
 export const WARM_UP_ROWS = 20_000;
-const CHUNK = 2000;
 
 /** A row's text in the warm-up file: mostly as written, like the files users send. */
 function variant(label: string, k: number): string {
@@ -70,7 +70,7 @@ export async function warmUpBulk(ctx: BulkContext, rows = WARM_UP_ROWS): Promise
     };
     for (const row of input.rows) {
       chunk.push(row);
-      if (chunk.length >= CHUNK) await evaluate();
+      if (chunk.length >= CHUNK_ROWS) await evaluate();
     }
     if (chunk.length) await evaluate();
     await live.finish(async () => undefined);

@@ -266,14 +266,7 @@ export class HeatingCache {
    * fit in the cache.
    */
   keptOnly(): Pick<HeatingCache, 'lookup'> {
-    return {
-      lookup: async (depts) => {
-        const byDept = new Map<string, Map<string, BuildingHeating> | undefined>();
-        for (const d of depts)
-          if (!byDept.has(d)) byDept.set(d, this.depts.has(d) ? await this.depts.get(d)!.map : undefined);
-        return (dept, batid) => byDept.get(dept)?.get(batid);
-      },
-    };
+    return { lookup: (depts) => lookupIn(depts, (d) => this.depts.get(d)?.map) };
   }
 
   /** The départements kept, least recently used first (tests). */
@@ -295,13 +288,22 @@ export class HeatingCache {
    * The heating of any building of these départements (each read once, then kept), looked up
    * without a list of the buildings nor a map of the answers: a bulk job asks it for every row.
    */
-  async lookup(
-    depts: Iterable<string>,
-  ): Promise<(dept: string, batid: string) => BuildingHeating | undefined> {
-    const byDept = new Map<string, Map<string, BuildingHeating>>();
-    for (const d of depts) if (!byDept.has(d)) byDept.set(d, await this.dept(d));
-    return (dept, batid) => byDept.get(dept)?.get(batid);
+  lookup(depts: Iterable<string>): Promise<HeatingLookup> {
+    return lookupIn(depts, (d) => this.dept(d));
   }
+}
+
+/** A building's heating by its département and BatID. */
+type HeatingLookup = (dept: string, batid: string) => BuildingHeating | undefined;
+
+/** Looks up in the maps `mapOf` gives for these départements (each asked once; none: no heating). */
+async function lookupIn(
+  depts: Iterable<string>,
+  mapOf: (dept: string) => Promise<Map<string, BuildingHeating>> | undefined,
+): Promise<HeatingLookup> {
+  const byDept = new Map<string, Map<string, BuildingHeating> | undefined>();
+  for (const d of depts) if (!byDept.has(d)) byDept.set(d, await mapOf(d));
+  return (dept, batid) => byDept.get(dept)?.get(batid);
 }
 
 const heatingCaches = new WeakMap<Store, HeatingCache>();
