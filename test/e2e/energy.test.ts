@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { createKey } from '../../src/auth/keys.js';
+import { parisDate } from '../../src/copro/energy.js';
 import { backends } from '../helpers/backends.js';
 import { checkA11y, CHROMIUM, launchChromium, OUT, ROOT } from './browser.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
@@ -339,8 +340,8 @@ describe('advisors in a real browser: energy follow-up and renovation projects',
     assert.equal(await page.locator('[data-testid="chart-acts"] svg > rect').count(), 1);
     assert.equal(await page.locator('[data-testid="row-stage"]').first().textContent(), 'Audit');
 
-    // the SARE export of the period, fetched with the key
-    const today = new Date().toISOString().slice(0, 10);
+    // the SARE export of the period, fetched with the key; acts are dated in France's time zone
+    const today = parisDate();
     await page.getByLabel('Du', { exact: true }).fill(`${today.slice(0, 4)}-01-01`);
     await page.getByLabel('Au', { exact: true }).fill(today);
     const [download] = await Promise.all([

@@ -1,5 +1,5 @@
 import { accessMessage, ApiError, authJson, type EnergyReference } from './api.js';
-import { ENERGY_LABELS, UNIT_LABELS, type StoredBill } from './copro-types.js';
+import { ENERGY_LABELS, todayIso, UNIT_LABELS, type StoredBill } from './copro-types.js';
 import { announce, h, nextId } from './dom.js';
 
 const FIELD_LABELS: Record<string, string> = {
@@ -36,7 +36,7 @@ export function billForm(opts: {
   const titleId = nextId('saisie');
   const statusId = nextId('saisie-etat');
   const yearId = nextId('annee');
-  const thisYear = new Date().getUTCFullYear();
+  const thisYear = Number(todayIso().slice(0, 4));
   const known = [...new Set(opts.bills.map((b) => b.year))].sort((a, b) => b - a);
   const year = h('input', {
     id: yearId,
