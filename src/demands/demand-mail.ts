@@ -3,10 +3,14 @@ import type { MailMessage } from '../mail/mailer.js';
 import { STATUS_LABELS, type DemandStatus } from './api-types.js';
 import type { Assignment } from './assignment.js';
 
-const frDate = (iso: string) => {
-  const d = new Date(iso);
-  return `${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${d.getUTCFullYear()}`;
-};
+const FR_DAY = new Intl.DateTimeFormat('fr-FR', {
+  timeZone: 'Europe/Paris',
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+});
+/** The day of an instant in metropolitan France, as the operators read it (DD/MM/YYYY). */
+const frDate = (iso: string) => FR_DAY.format(new Date(iso));
 
 /** To the requester, once the demand is recorded: what happens next and the follow link. */
 export function confirmationMail(d: {

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { addMonthsUtc, reminderPlan, type ReminderState } from '../../src/demands/reminders.js';
 import { normalisePhone, parseDemandInput, DemandInputError } from '../../src/demands/demand-input.js';
 import { assignmentOf } from '../../src/demands/assignment.js';
+import { reminderMail } from '../../src/demands/demand-mail.js';
+import { value } from '../../web/src/format.js';
 
 const at = (s: string) => new Date(s);
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -175,5 +177,33 @@ describe('demand assignment', () => {
     assert.deepEqual(assignmentOf({ assigned_network_id: 7, network: { ...net, sncu_id: null } }), {
       assignedTo: 'territory',
     });
+  });
+});
+
+describe('dates as French users read them', () => {
+  test('a reminder gives the day of the last change in France, not in UTC', () => {
+    const line = (statusChangedAt: string) =>
+      reminderMail('op@example.fr', [
+        { id: 'D1', address: '1 rue X 03000 Moulins', status: 'a_traiter', statusChangedAt, rank: 1 },
+      ]).text;
+    // 23:30 UTC on 4 December is 00:30 on 5 December in Paris (winter); 22:30 UTC in summer
+    assert.match(line('2026-12-04T23:30:00Z'), / depuis le 05\/12\/2026 /);
+    assert.match(line('2026-12-04T22:59:00Z'), / depuis le 04\/12\/2026 /);
+    assert.match(line('2026-07-14T22:30:00Z'), / depuis le 15\/07\/2026 /);
+  });
+  test('the web app shows a calendar date as that day in any time zone', () => {
+    const tz = process.env.TZ;
+    try {
+      for (const zone of ['America/Guadeloupe', 'Europe/Paris', 'Indian/Reunion', 'Pacific/Noumea']) {
+        process.env.TZ = zone;
+        assert.equal(value('2024-03-01'), '01/03/2024', zone);
+        assert.equal(value('2023-12-31'), '31/12/2023', zone);
+      }
+      process.env.TZ = 'Europe/Paris';
+      assert.equal(value('2026-12-04T23:30:00Z'), '05/12/2026');
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
   });
 });

@@ -39,7 +39,10 @@ export function value(v: unknown): string {
   if (Array.isArray(v)) return v.map(value).join(', ');
   if (typeof v === 'object') return JSON.stringify(v);
   const s = String(v);
-  if (/^\d{4}-\d{2}-\d{2}(T|$)/.test(s)) return new Date(s).toLocaleDateString('fr-FR');
+  // a calendar date is the same day everywhere: no time zone applied (Guadeloupe would see the day before)
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (day) return `${day[3]}/${day[2]}/${day[1]}`;
+  if (/^\d{4}-\d{2}-\d{2}T/.test(s)) return new Date(s).toLocaleDateString('fr-FR');
   return s;
 }
 
