@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const OUT = join(ROOT, 'test-results');
@@ -31,6 +31,22 @@ interface AxeViolation {
   impact: string | null;
   help: string;
   nodes: { target: unknown }[];
+}
+
+/**
+ * Waits until `locator` matches exactly `n` elements, polling from the test. (`page.waitForFunction`
+ * polls by evaluating in the page, which our CSP — script-src 'self', no eval — refuses as soon as
+ * the first check is not already true.)
+ */
+export async function waitForCount(locator: Locator, n: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = await locator.count();
+  while (seen !== n) {
+    if (Date.now() > deadline)
+      throw new Error(`expected ${n} elements for ${String(locator)}, still ${seen}`);
+    await new Promise((r) => setTimeout(r, 50));
+    seen = await locator.count();
+  }
 }
 
 /**

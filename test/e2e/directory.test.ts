@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { importDirectory } from '../../src/directory/import-directory.js';
 import { backends } from '../helpers/backends.js';
 import { syntheticDb, type SyntheticDb } from '../helpers/synthetic-db.js';
-import { checkA11y, CHROMIUM, launchChromium, OUT, ROOT } from './browser.js';
+import { checkA11y, CHROMIUM, launchChromium, OUT, ROOT, waitForCount } from './browser.js';
 
 describe('building card: the professionals of its commune', () => {
   let db: SyntheticDb;
@@ -83,11 +83,7 @@ describe('building card: the professionals of its commune', () => {
     );
     await section.getByLabel('Spécialité').selectOption('chauffage');
     await section.getByText('Chauffage Test').waitFor();
-    await page.waitForFunction(
-      `document.querySelectorAll('[data-testid="professional"]').length === 1`,
-      undefined,
-      { timeout: 10_000 },
-    );
+    await waitForCount(section.getByTestId('professional'), 1);
     assert.deepEqual(await names(), ['Chauffage Test']);
     await section.getByLabel('Spécialité').selectOption('solaire');
     await section
@@ -95,11 +91,7 @@ describe('building card: the professionals of its commune', () => {
       .waitFor();
     await section.getByLabel('Spécialité').selectOption('');
     await section.getByLabel('RGE à jour seulement').check();
-    await page.waitForFunction(
-      `document.querySelectorAll('[data-testid="professional"]').length === 1`,
-      undefined,
-      { timeout: 10_000 },
-    );
+    await waitForCount(section.getByTestId('professional'), 1);
     assert.match((await names())[0]!, /^Isolation Test/);
     await section.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(OUT, 'fiche-professionnels.png') });
